@@ -1,0 +1,76 @@
+"""Extensions: ``CS/extensions``, ``USER/extensions``, EXT and ``EXT/callSegments``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bridge import access
+from bridge.api.render import dumps, json_array, json_body, memoized, page, page_bounds
+from bridge.api.resolve import Target
+from bridge.directory import ExtensionEntry
+from bridge.directory.snapshot import Snapshot
+from bridge.keys import live_key
+from bridge.live import ServerLiveState
+
+_DND = {None: b"null", True: b"true", False: b"false"}
+
+
+def extension_body(snapshot: Snapshot, extension: ExtensionEntry, live: ServerLiveState) -> bytes:
+    """The seed's five keys (serialised once per snapshot), then the live ``dnd`` and
+    ``deviceState``."""
+    head = memoized(snapshot, ("extension-head", extension.id), lambda: _head(extension))
+    return b"".join(
+        (
+            head,
+            b',"dnd":',
+            _DND[live.dnd_of(extension.number)],
+            b',"deviceState":',
+            dumps(live.device_state_of(extension.device)),
+            b"}",
+        )
+    )
+
+
+async def list_extensions(request: web.Request, target: Target) -> web.Response:
+    assert target.server is not None
+    index, account, user = target.server, target.account, target.user
+    live = request.app[live_key].server(index.entry.id)
+    bounds = page_bounds(request.query)
+    candidates: Sequence[ExtensionEntry] = (
+        index.extensions if user is None else index.extensions_by_user.get(user.id.lower(), ())
+    )
+
+    def build() -> bytes:
+        visible = [e for e in candidates if e.licensed and access.can_view_extension(account, e)]
+        return json_array([extension_body(target.snapshot, e, live) for e in page(visible, bounds)])
+
+    key = ("extensions", index.entry.id, user and user.id, account.scope_key, live.version, bounds)
+    return json_body(memoized(target.snapshot, key, build))
+
+
+async def get_extension(request: web.Request, target: Target) -> web.Response:
+    assert target.server is not None and target.extension is not None
+    live = request.app[live_key].server(target.server.entry.id)
+    return json_body(extension_body(target.snapshot, target.extension, live))
+
+
+async def list_call_segments(request: web.Request, target: Target) -> web.Response:
+    assert target.server is not None and target.extension is not None
+    live = request.app[live_key].server(target.server.entry.id)
+    segments = page(live.call_segments_of(target.extension.device), page_bounds(request.query))
+    return json_body(dumps(list(segments)))
+
+
+def _head(extension: ExtensionEntry) -> bytes:
+    full = dumps(
+        {
+            "id": extension.id,
+            "extensionNumber": extension.number,
+            "displayName": extension.display_name,
+            "configurationId": extension.configuration_id,
+            "permissionId": extension.permission_id,
+        }
+    )
+    return full[:-1]  # without the closing brace: the live keys follow

@@ -1,0 +1,65 @@
+"""JSON bodies: compact UTF-8, answers cached per snapshot, lists paged by ``limit``/``offset``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from bridge.directory.snapshot import Snapshot
+from bridge.errors import BadRequest
+
+T = TypeVar("T")
+MEMO_LIMIT = 4096
+
+
+def dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def json_body(body: bytes, status: int = 200) -> web.Response:
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+
+
+def json_array(items: Sequence[bytes]) -> bytes:
+    return b"[" + b",".join(items) + b"]"
+
+
+def memoized(snapshot: Snapshot, key: Any, build: Callable[[], T]) -> T:
+    """``build()`` once per snapshot and key (the memo dies with the snapshot)."""
+    memo = snapshot.memo
+    try:
+        return memo[key]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    value = build()
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def page_bounds(query: Mapping[str, str]) -> tuple[int, int | None]:
+    """``(offset, limit)`` from the query string; absent means everything."""
+    return _natural(query, "offset") or 0, _natural(query, "limit")
+
+
+def page(items: Sequence[T], bounds: tuple[int, int | None]) -> Sequence[T]:
+    offset, limit = bounds
+    end = None if limit is None else offset + limit
+    return items[offset:end]
+
+
+def _natural(query: Mapping[str, str], name: str) -> int | None:
+    text = query.get(name)
+    if text is None or text == "":
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise BadRequest(
+            f"{name} must be a whole number from 0 to 999999999",
+            error_id="invalid-parameter",
+            parameter=name,
+        )
+    return int(text)

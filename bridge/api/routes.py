@@ -1,0 +1,127 @@
+"""The URL map of the live REST API, in one place.
+
+Every object in a path is ``{id}`` or, where it has a name, ``getByName/{name}``; the forms mix
+freely (``coreServers/getByName/default/extensions/4224-id``). A path is parsed (404 unknown, 405
+wrong method) before credentials are checked (401) and before any object is looked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from bridge.api import agents, core_servers, extensions, queues, users
+from bridge.api.resolve import Kind, Step, Target, resolve
+from bridge.errors import MethodNotAllowed, NotFound
+from bridge.keys import authenticator_key, directory_key
+
+PREFIX = "/communication_manager/rest/live"
+
+Handler = Callable[[web.Request, Target], Awaitable[web.StreamResponse]]
+
+# Under an object of kind K, segment S names a collection of kind C: COLLECTIONS[K][S] == C.
+COLLECTIONS: dict[Kind | None, dict[str, Kind]] = {
+    None: {"coreServers": Kind.CORE_SERVER},
+    Kind.CORE_SERVER: {
+        "users": Kind.USER,
+        "user": Kind.USER,
+        "extensions": Kind.EXTENSION,
+        "queues": Kind.QUEUE,
+    },
+    Kind.USER: {"extensions": Kind.EXTENSION},
+    Kind.QUEUE: {"agents": Kind.AGENT, "agent": Kind.AGENT},
+}
+# Objects reached from their parent with no id: AGENT/extension.
+SINGLE: dict[Kind, dict[str, Kind]] = {Kind.AGENT: {"extension": Kind.EXTENSION}}
+# Kinds that also have the getByName/{name} form.
+NAMED = {Kind.CORE_SERVER, Kind.USER, Kind.EXTENSION, Kind.QUEUE}
+LIST, ONE = "list", "one"
+
+# (kind, what) -> {method: handler}; ``what`` is LIST, ONE or a sub-resource of the object.
+ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
+    (Kind.CORE_SERVER, LIST): {"GET": core_servers.list_core_servers},
+    (Kind.CORE_SERVER, ONE): {"GET": core_servers.get_core_server},
+    (Kind.USER, LIST): {"GET": users.list_users},
+    (Kind.USER, ONE): {"GET": users.get_user},
+    (Kind.EXTENSION, LIST): {"GET": extensions.list_extensions},
+    (Kind.EXTENSION, ONE): {"GET": extensions.get_extension},
+    (Kind.EXTENSION, "agents"): {"GET": agents.list_extension_agents},
+    (Kind.EXTENSION, "callSegments"): {"GET": extensions.list_call_segments},
+    (Kind.QUEUE, LIST): {"GET": queues.list_queues},
+    (Kind.QUEUE, ONE): {"GET": queues.get_queue},
+    (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},
+    (Kind.AGENT, ONE): {"GET": agents.get_agent},
+}
+SUB_RESOURCES = {kind: {what for k, what in ENDPOINTS if k is kind} - {LIST, ONE} for kind in Kind}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    steps: tuple[Step, ...]
+    endpoint: tuple[Kind, str]
+
+
+def parse(segments: list[str]) -> Route | None:
+    """The route a path's segments name, or None; no object is looked up here."""
+    steps: list[Step] = []
+    kind: Kind | None = None
+    i, n = 0, len(segments)
+    while i < n:
+        segment = segments[i]
+        child = COLLECTIONS.get(kind, {}).get(segment)
+        if child is not None:
+            i += 1
+            if i == n:
+                return Route(tuple(steps), (child, LIST))
+            if segments[i] == "getByName" and child in NAMED:
+                if i + 1 == n:
+                    return None
+                steps.append(Step(child, segments[i + 1], by_name=True))
+                i += 2
+            else:
+                steps.append(Step(child, segments[i]))
+                i += 1
+            kind = child
+        elif kind is not None and segment in SINGLE.get(kind, {}):
+            kind = SINGLE[kind][segment]
+            steps.append(Step(kind))
+            i += 1
+        elif kind is not None and i == n - 1 and segment in SUB_RESOURCES[kind]:
+            return Route(tuple(steps), (kind, segment))
+        else:
+            return None
+    return Route(tuple(steps), (kind, ONE)) if kind is not None else None
+
+
+def path_segments(request: web.Request) -> list[str] | None:
+    raw = request.rel_url.raw_path
+    if not raw.startswith(PREFIX + "/"):
+        return None
+    rest = raw[len(PREFIX) + 1 :]
+    if rest.endswith("/"):
+        rest = rest[:-1]
+    segments = [unquote(s, errors="replace") for s in rest.split("/")]
+    return None if "" in segments else segments
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    segments = path_segments(request)
+    route = parse(segments) if segments else None
+    if route is None:
+        raise NotFound(f"No resource at {request.rel_url.raw_path[:200]}", error_id="unknown-path")
+    methods = ENDPOINTS[route.endpoint]
+    method = "GET" if request.method == "HEAD" else request.method
+    handler = methods.get(method)
+    if handler is None:
+        raise MethodNotAllowed(request.method, tuple(methods))
+    snapshot = request.app[directory_key].current
+    header = request.headers.get("Authorization")
+    account = await request.app[authenticator_key].authenticate(header, snapshot)
+    return await handler(request, resolve(route.steps, snapshot, account))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_route("*", PREFIX + "/{tail:.*}", dispatch)

@@ -1,0 +1,110 @@
+"""HTTP Basic authentication against argon2id hashes, with verified credentials remembered.
+
+Verifying argon2 costs tens of milliseconds by design. A credential that verified is remembered
+under an HMAC of the username and password (keyed by a per-process random key, so the plain
+password is never kept) together with the account's id and hash: when the account row changes its
+hash, the memory no longer matches. Wrong passwords are never remembered, and unknown usernames are
+verified against a dummy hash, so a wrong guess always costs a full verification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bridge.directory import AccountEntry
+from bridge.directory.snapshot import Snapshot
+from bridge.errors import Unauthenticated
+
+log = logging.getLogger(__name__)
+
+MAX_REMEMBERED = 10_000
+MAX_HEADER_BYTES = 4096
+
+
+def hash_password(password: str) -> str:
+    """An argon2id PHC string for the ``accounts.password_hash`` column."""
+    return PasswordHasher().hash(password)
+
+
+class Authenticator:
+    """Checks ``Authorization: Basic`` headers against the accounts of a snapshot."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self._hasher = PasswordHasher()
+        self._key = os.urandom(32)
+        self._remembered: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
+        self._dummy_hash = self._hasher.hash(os.urandom(16).hex())
+        self.verifications = 0
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def authenticate(self, header: str | None, snapshot: Snapshot) -> AccountEntry:
+        username, password = parse_basic(header)
+        account = snapshot.accounts_by_username.get(username)
+        key = hmac.digest(self._key, f"{username}\0{password}".encode(), hashlib.sha256)
+        remembered = self._remembered.get(key)
+        if (
+            account is not None
+            and account.enabled
+            and remembered == (account.id, account.password_hash)
+        ):
+            return account
+        stored = account.password_hash if account is not None else self._dummy_hash
+        verified = await self._verify(stored, password)
+        if not verified or account is None or not account.enabled:
+            raise Unauthenticated("Wrong username or password")
+        self._remember(key, (account.id, account.password_hash))
+        return account
+
+    async def _verify(self, stored: str, password: str) -> bool:
+        self.verifications += 1
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._verify_sync, stored, password)
+
+    def _verify_sync(self, stored: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(stored, password)
+        except VerifyMismatchError:
+            return False
+        except (InvalidHashError, VerificationError):
+            # An admin seeded something that is not an argon2 hash; this account cannot log in.
+            log.warning("an account's password_hash is not a valid argon2 hash")
+            with contextlib.suppress(VerificationError):  # the same cost as a real check
+                self._hasher.verify(self._dummy_hash, password + "\0")
+            return False
+
+    def _remember(self, key: bytes, value: tuple[str, str]) -> None:
+        self._remembered[key] = value
+        if len(self._remembered) > MAX_REMEMBERED:
+            self._remembered.popitem(last=False)
+
+
+def parse_basic(header: str | None) -> tuple[str, str]:
+    """``(username, password)`` from an ``Authorization: Basic`` header, or Unauthenticated."""
+    if not header:
+        raise Unauthenticated("Credentials are required (HTTP Basic)")
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded or len(encoded) > MAX_HEADER_BYTES:
+        raise Unauthenticated("Only HTTP Basic credentials are accepted")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Unauthenticated("Malformed HTTP Basic credentials") from None
+    username, colon, password = decoded.partition(":")
+    if not colon or not username:
+        raise Unauthenticated("Malformed HTTP Basic credentials")
+    return username, password

@@ -1,0 +1,138 @@
+"""Cheap detection of commits made by admins (or anyone) to the directory tables.
+
+SQLite: ``PRAGMA data_version`` moves when another connection commits. The database files are
+stat()ed at every poll (no query); the pragma is read only when they moved, and once a second as
+a safety net. PostgreSQL: triggers bump ``bridge_directory_version`` and ``NOTIFY
+bridge_directory`` (migration 0001); the notification wakes the watcher at once and the counter is
+read once a second as a safety net (a notification can be lost with its connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+SAFETY_POLL_SECONDS = 1.0
+
+
+class ChangeDetector(Protocol):
+    queries: int  # how many queries it sent; benchmarks show it
+
+    async def open(self) -> object:
+        """Connect, and return the current version token."""
+
+    async def changed(self) -> bool:
+        """True when the directory may have changed since the last call (cheap)."""
+
+    async def close(self) -> None: ...
+
+
+def detector_for(engine: AsyncEngine) -> ChangeDetector:
+    if engine.dialect.name == "postgresql":
+        return PostgresChangeDetector(engine)
+    return SqliteChangeDetector(engine)
+
+
+class SqliteChangeDetector:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        database = engine.url.database or ""
+        self._paths = [database, f"{database}-wal"]
+        self._connection: AsyncConnection | None = None
+        self._version: object = None
+        self._stat: tuple[object, ...] = ()
+        self._last_query = 0.0
+        self.queries = 0
+
+    async def open(self) -> object:
+        self._connection = await self._engine.connect()
+        self._stat = self._files()
+        self._version = await self._data_version()
+        return self._version
+
+    async def changed(self) -> bool:
+        stat = self._files()
+        due = time.monotonic() - self._last_query >= SAFETY_POLL_SECONDS
+        if stat == self._stat and not due:
+            return False
+        self._stat = stat
+        version = await self._data_version()
+        moved, self._version = version != self._version, version
+        return moved
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    def _files(self) -> tuple[object, ...]:
+        result: list[object] = []
+        for path in self._paths:
+            try:
+                st = os.stat(path)
+            except OSError:
+                result.append(None)
+            else:
+                result.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        return tuple(result)
+
+    async def _data_version(self) -> object:
+        assert self._connection is not None
+        self.queries += 1
+        self._last_query = time.monotonic()
+        result = await self._connection.exec_driver_sql("PRAGMA data_version")
+        version = result.scalar()
+        await self._connection.rollback()
+        return version
+
+
+class PostgresChangeDetector:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._notified = asyncio.Event()
+        self._version: object = None
+        self._last_query = 0.0
+        self.queries = 0
+
+    async def open(self) -> object:
+        self._connection = await self._engine.connect()
+        raw = await self._connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.add_listener("bridge_directory", self._on_notify)
+        self._version = await self._counter()
+        return self._version
+
+    async def changed(self) -> bool:
+        if self._notified.is_set():
+            self._notified.clear()
+            await self._counter()
+            return True
+        if time.monotonic() - self._last_query < SAFETY_POLL_SECONDS:
+            return False
+        before = self._version
+        return await self._counter() != before
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.invalidate()  # LISTEN state must not go back to the pool
+            await self._connection.close()
+            self._connection = None
+
+    def _on_notify(self, *_args: object) -> None:
+        self._notified.set()
+
+    async def _counter(self) -> object:
+        assert self._connection is not None
+        self.queries += 1
+        self._last_query = time.monotonic()
+        result = await self._connection.exec_driver_sql(
+            "SELECT version FROM bridge_directory_version WHERE id = 1"
+        )
+        self._version = result.scalar()
+        await self._connection.rollback()
+        return self._version

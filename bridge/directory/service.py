@@ -1,0 +1,106 @@
+"""DirectoryService: keeps the current snapshot and swaps in a new one when the database changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bridge.directory.build import build_snapshot
+from bridge.directory.changes import ChangeDetector, detector_for
+from bridge.directory.load import load_rows
+from bridge.directory.snapshot import EMPTY_SNAPSHOT, Snapshot
+from bridge.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+SnapshotListener = Callable[[Snapshot, Snapshot], None]
+MAX_RETRY_SECONDS = 5.0
+
+
+class DirectoryService:
+    """The current :class:`Snapshot`. The read path only ever reads ``current``; never awaits."""
+
+    def __init__(self, engine: AsyncEngine, poll_interval: float) -> None:
+        self._engine = engine
+        self._poll_interval = poll_interval
+        self._detector: ChangeDetector = detector_for(engine)
+        self._task: asyncio.Task[None] | None = None
+        self._listeners: list[SnapshotListener] = []
+        self._reloaded = asyncio.Condition()
+        self.current: Snapshot = EMPTY_SNAPSHOT
+        self.database_ok = False
+        self.reloads = 0
+
+    @property
+    def detector_queries(self) -> int:
+        return self._detector.queries
+
+    def subscribe(self, listener: SnapshotListener) -> None:
+        """Call ``listener(old, new)`` after every swap (e.g. to follow core servers)."""
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        await self._detector.open()
+        await self.reload()
+        self._task = asyncio.create_task(self._watch(), name="directory-watch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._detector.close()
+
+    async def reload(self) -> Snapshot:
+        rows = await load_rows(self._engine)
+        old = self.current
+        new = build_snapshot(rows, utcnow(), version=old.version + 1)
+        self.current = new
+        self.database_ok = True
+        self.reloads += 1
+        for listener in self._listeners:
+            try:
+                listener(old, new)
+            except Exception:
+                log.exception("directory listener failed")
+        async with self._reloaded:
+            self._reloaded.notify_all()
+        return new
+
+    async def wait_for_version(self, version: int) -> Snapshot:
+        """Wait until a snapshot at least as new as ``version`` is current (tests, tooling)."""
+        async with self._reloaded:
+            await self._reloaded.wait_for(lambda: self.current.version >= version)
+        return self.current
+
+    async def _watch(self) -> None:
+        delay = self._poll_interval
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                changed = await self._detector.changed()
+                if changed or not self.database_ok or self.current.expired(utcnow()):
+                    await self.reload()
+                delay = self._poll_interval
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self.database_ok:
+                    log.warning(
+                        "directory database unreachable, keeping the last snapshot: %s",
+                        type(exc).__name__,
+                    )
+                self.database_ok = False
+                delay = min(MAX_RETRY_SECONDS, max(delay * 2, 0.25))
+                await self._reopen_detector()
+
+    async def _reopen_detector(self) -> None:
+        with contextlib.suppress(Exception):
+            await self._detector.close()
+        with contextlib.suppress(Exception):
+            await self._detector.open()

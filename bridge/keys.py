@@ -1,0 +1,17 @@
+"""Typed application keys, declared together."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bridge.auth import Authenticator
+from bridge.directory.service import DirectoryService
+from bridge.live import LiveState
+from bridge.settings import Settings
+
+settings_key = web.AppKey("settings", Settings)
+engine_key = web.AppKey("engine", AsyncEngine)
+directory_key = web.AppKey("directory", DirectoryService)
+authenticator_key = web.AppKey("authenticator", Authenticator)
+live_key = web.AppKey("live", LiveState)

@@ -1,0 +1,273 @@
+"""The SQL schema admins seed (DESIGN.md section 5), as SQLAlchemy 2 typed models.
+
+Every id, permission id, configuration id and created_at has a database-side default, so an admin
+may INSERT without them. ``migrations/versions`` builds the same schema by hand; a test compares
+the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bridge.timeutil import format_utc, parse_utc
+
+# A uuid4-shaped text over randomblob(), for SQLite, which has no uuid function.
+SQLITE_UUID = (
+    "(lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || "
+    "substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+    "substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))))"
+)
+POSTGRES_UUID = "(gen_random_uuid())::text"
+SQLITE_NOW = "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+# clock_timestamp(), not now(): rows inserted in one transaction keep their order (seats).
+POSTGRES_NOW = "clock_timestamp()"
+
+
+class DialectDefault(sa.sql.expression.ColumnElement[Any]):
+    """A server default whose SQL differs between SQLite and PostgreSQL."""
+
+    inherit_cache = False
+
+    def __init__(self, sqlite: str, postgresql: str) -> None:
+        self.sqlite = sqlite
+        self.postgresql = postgresql
+
+
+@compiles(DialectDefault, "sqlite")
+def _default_on_sqlite(element: DialectDefault, compiler: Any, **kw: Any) -> str:
+    return element.sqlite
+
+
+@compiles(DialectDefault, "postgresql")
+def _default_on_postgresql(element: DialectDefault, compiler: Any, **kw: Any) -> str:
+    return element.postgresql
+
+
+UUID_DEFAULT = DialectDefault(SQLITE_UUID, POSTGRES_UUID)
+NOW_DEFAULT = DialectDefault(SQLITE_NOW, POSTGRES_NOW)
+
+
+class UtcTimestamp(sa.TypeDecorator[dt.datetime]):
+    """An aware UTC datetime: ``timestamptz`` on PostgreSQL, text on SQLite.
+
+    SQLite text may be written by hand as ``YYYY-MM-DD HH:MM:SS[.ffffff]``, with a ``T``
+    separator and a ``Z`` or ``+00:00`` suffix too. Text that is no time at all reads as None,
+    so that one bad row cannot stop the service.
+    """
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return format_utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return parse_utc(str(value))
+
+
+def uuid_column(*, primary_key: bool = False) -> Mapped[str]:
+    return mapped_column(sa.Text, primary_key=primary_key, server_default=UUID_DEFAULT)
+
+
+def created_at_column() -> Mapped[dt.datetime]:
+    return mapped_column(UtcTimestamp, server_default=NOW_DEFAULT)
+
+
+def flag(name: str, default: bool) -> Mapped[bool]:
+    # create_constraint: SQLite stores booleans as integers; only 0 and 1 are booleans.
+    return mapped_column(
+        sa.Boolean(create_constraint=True, name=f"ck_{name}_bool"),
+        server_default=sa.true() if default else sa.false(),
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class CoreServer(Base):
+    __tablename__ = "core_servers"
+    __table_args__ = (
+        sa.CheckConstraint("ami_port BETWEEN 1 AND 65535", name="ck_core_servers_ami_port"),
+        sa.CheckConstraint("length(slug) > 0", name="ck_core_servers_slug"),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.Text, unique=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    ami_host: Mapped[str] = mapped_column(sa.Text, server_default="127.0.0.1")
+    ami_port: Mapped[int] = mapped_column(sa.Integer, server_default="5038")
+    ami_username: Mapped[str] = mapped_column(sa.Text, server_default="")
+    ami_secret: Mapped[str] = mapped_column(sa.Text, server_default="")
+    originate_context: Mapped[str] = mapped_column(sa.Text, server_default="from-internal")
+    channel_template: Mapped[str] = mapped_column(sa.Text, server_default="PJSIP/{number}")
+    enabled: Mapped[bool] = flag("core_servers_enabled", True)
+    permission_id: Mapped[str] = uuid_column()
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class License(Base):
+    __tablename__ = "licenses"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('full', 'basic')", name="ck_licenses_kind"),
+        sa.CheckConstraint("seats >= 0", name="ck_licenses_seats"),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    core_server_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("core_servers.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.Text, server_default="full")
+    seats: Mapped[int] = mapped_column(sa.Integer)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcTimestamp)
+    license_key: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.UniqueConstraint("core_server_id", "username"),
+        sa.CheckConstraint("length(username) > 0", name="ck_users_username"),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    core_server_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("core_servers.id", ondelete="CASCADE")
+    )
+    username: Mapped[str] = mapped_column(sa.Text)
+    display_name: Mapped[str | None] = mapped_column(sa.Text)
+    license_id: Mapped[str | None] = mapped_column(
+        sa.Text, sa.ForeignKey("licenses.id", ondelete="SET NULL"), index=True
+    )
+    permission_id: Mapped[str] = uuid_column()
+    configuration_id: Mapped[str] = uuid_column()
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Extension(Base):
+    __tablename__ = "extensions"
+    __table_args__ = (
+        sa.UniqueConstraint("core_server_id", "extension_number"),
+        sa.CheckConstraint("length(extension_number) > 0", name="ck_extensions_number"),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    core_server_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("core_servers.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[str | None] = mapped_column(
+        sa.Text, sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    extension_number: Mapped[str] = mapped_column(sa.Text)
+    display_name: Mapped[str | None] = mapped_column(sa.Text)
+    channel: Mapped[str | None] = mapped_column(sa.Text)
+    permission_id: Mapped[str] = uuid_column()
+    configuration_id: Mapped[str] = uuid_column()
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Queue(Base):
+    __tablename__ = "queues"
+    __table_args__ = (
+        sa.UniqueConstraint("core_server_id", "identifier"),
+        sa.CheckConstraint("length(identifier) > 0", name="ck_queues_identifier"),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    core_server_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("core_servers.id", ondelete="CASCADE")
+    )
+    identifier: Mapped[str] = mapped_column(sa.Text)
+    display_name: Mapped[str | None] = mapped_column(sa.Text)
+    enabled: Mapped[bool] = flag("queues_enabled", True)
+    permission_id: Mapped[str] = uuid_column()
+    configuration_id: Mapped[str] = uuid_column()
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    __table_args__ = (sa.CheckConstraint("penalty >= 0", name="ck_agents_penalty"),)
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    queue_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("queues.id", ondelete="CASCADE"), index=True
+    )
+    extension_id: Mapped[str | None] = mapped_column(
+        sa.Text, sa.ForeignKey("extensions.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(sa.Text)
+    interface: Mapped[str | None] = mapped_column(sa.Text)
+    dynamic: Mapped[bool] = flag("agents_dynamic", False)
+    penalty: Mapped[int] = mapped_column(sa.Integer, server_default="0")
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (sa.CheckConstraint("length(username) > 0", name="ck_accounts_username"),)
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.Text, unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.Text)
+    is_admin: Mapped[bool] = flag("accounts_is_admin", False)
+    enabled: Mapped[bool] = flag("accounts_enabled", True)
+    user_id: Mapped[str | None] = mapped_column(
+        sa.Text, sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Grant(Base):
+    __tablename__ = "grants"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "permission_id", "action"),
+        sa.CheckConstraint(
+            "action IN ('view', 'originate', 'dnd', 'all')", name="ck_grants_action"
+        ),
+    )
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    account_id: Mapped[str] = mapped_column(
+        sa.Text, sa.ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    permission_id: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text, server_default="view")
+
+
+DIRECTORY_TABLES = (
+    "core_servers",
+    "licenses",
+    "users",
+    "extensions",
+    "queues",
+    "agents",
+    "accounts",
+    "grants",
+)

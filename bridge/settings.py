@@ -1,0 +1,215 @@
+"""Settings: one frozen, typed object, loaded once at the edge from TOML plus environment.
+
+Every key has a default. ``BRIDGE_<SECTION>_<KEY>`` environment variables override the file.
+An unknown key or a bad value raises :class:`ConfigError` naming it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+class ConfigError(Exception):
+    """The configuration file or environment holds an unknown key or a bad value."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    host: str = "127.0.0.1"
+    port: int = 58080
+    max_body_bytes: int = 65536
+    cors_origins: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
+        _check(self.max_body_bytes >= 64, "http.max_body_bytes", "must be at least 64")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: str = "sqlite+aiosqlite:///./bridge.db"
+    # How often a change made by admin SQL is looked for (seconds). On SQLite the file is
+    # stat()ed this often and the database queried only when it moved (or once a second).
+    change_poll_interval: float = 0.1
+
+    def validate(self) -> None:
+        _check(
+            self.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")),
+            "database.url",
+            "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
+        )
+        _check(
+            0.01 <= self.change_poll_interval <= 1.0,
+            "database.change_poll_interval",
+            "must be between 0.01 and 1.0 seconds",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AmiSettings:
+    action_timeout: float = 5.0
+    originate_timeout: float = 30.0
+
+    def validate(self) -> None:
+        _check(0.05 <= self.action_timeout <= 120, "ami.action_timeout", "must be 0.05 to 120")
+        _check(1 <= self.originate_timeout <= 600, "ami.originate_timeout", "must be 1 to 600")
+
+
+@dataclass(frozen=True, slots=True)
+class DndSettings:
+    family: str = "DND"
+    value: str = "YES"
+    device_state_on: str = "BUSY"
+    device_state_off: str = "NOT_INUSE"
+
+    def validate(self) -> None:
+        for name in ("family", "value", "device_state_on", "device_state_off"):
+            text = getattr(self, name)
+            _check(
+                bool(text) and text.isprintable() and "/" not in text and len(text) <= 64,
+                f"dnd.{name}",
+                "must be 1 to 64 printable characters without '/'",
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    originate_per_minute: int = 30
+    originate_burst: int = 10
+
+    def validate(self) -> None:
+        _check(self.originate_per_minute >= 1, "limits.originate_per_minute", "must be >= 1")
+        _check(self.originate_burst >= 1, "limits.originate_burst", "must be >= 1")
+
+
+@dataclass(frozen=True, slots=True)
+class LogSettings:
+    level: str = "info"
+    format: str = "text"
+
+    def validate(self) -> None:
+        _check(self.level in LOG_LEVELS, "log.level", f"must be one of {', '.join(LOG_LEVELS)}")
+        _check(self.format in ("text", "json"), "log.format", "must be text or json")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    http: HttpSettings = field(default_factory=HttpSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    ami: AmiSettings = field(default_factory=AmiSettings)
+    dnd: DndSettings = field(default_factory=DndSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+    def replace(self, **sections: Mapping[str, Any]) -> Settings:
+        """A copy with some keys changed, e.g. ``replace(http={"port": 0})`` (validated)."""
+        changed = {
+            name: dataclasses.replace(getattr(self, name), **values)
+            for name, values in sections.items()
+        }
+        result = dataclasses.replace(self, **changed)
+        result.validate()
+        return result
+
+    def validate(self) -> None:
+        for section in dataclasses.fields(self):
+            getattr(self, section.name).validate()
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read ``path`` (if given) and apply ``BRIDGE_<SECTION>_<KEY>`` overrides from ``environ``."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    sections: dict[str, Any] = {}
+    section_types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    for name, table in raw.items():
+        if name not in section_types:
+            raise ConfigError(f"unknown section [{name}] in the config file")
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{name}] must be a table")
+    for name in section_types:
+        section_cls = _section_class(name)
+        values = dict(raw.get(name, {}))
+        hints = typing.get_type_hints(section_cls)
+        for key in values:
+            if key not in hints:
+                raise ConfigError(f"unknown key {name}.{key} in the config file")
+        for key in hints:
+            env_name = f"BRIDGE_{name.upper()}_{key.upper()}"
+            if env_name in environ:
+                values[key] = _from_env(environ[env_name], hints[key], env_name)
+        converted = {k: _coerce(v, hints[k], f"{name}.{k}") for k, v in values.items()}
+        sections[name] = section_cls(**converted)
+    settings = Settings(**sections)
+    settings.validate()
+    return settings
+
+
+def _section_class(name: str) -> type[Any]:
+    cls = typing.get_type_hints(Settings)[name]
+    assert isinstance(cls, type)
+    return cls
+
+
+def _from_env(text: str, hint: Any, name: str) -> Any:
+    if hint is bool:
+        lowered = text.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{name} must be true or false, not {text!r}")
+    if typing.get_origin(hint) is tuple:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if hint is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if hint is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {text!r}") from None
+    return text
+
+
+def _coerce(value: Any, hint: Any, name: str) -> Any:
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if typing.get_origin(hint) is tuple:
+        if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise ConfigError(f"{name} must be a list of strings")
+    expected = hint if isinstance(hint, type) else None
+    if expected is None or isinstance(hint, types.UnionType):
+        return value
+    if isinstance(value, bool) and expected is not bool:
+        raise ConfigError(f"{name} must be of type {expected.__name__}, not a boolean")
+    if not isinstance(value, expected):
+        raise ConfigError(f"{name} must be of type {expected.__name__}, not {value!r}")
+    return value
+
+
+def _check(condition: bool, name: str, message: str) -> None:
+    if not condition:
+        raise ConfigError(f"{name} {message}")
