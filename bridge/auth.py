@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 MAX_REMEMBERED = 10_000
 MAX_HEADER_BYTES = 4096
+# Unknown usernames are checked against this hash (default cost; its password was thrown away).
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$+f6NvFw3o+6DkaZjC8lbIg"
+    "$+ppp7CehqCiQD6AlFXrJ5V1xPIrgMfzmuudYwWpYTnI"
+)
 
 
 def hash_password(password: str) -> str:
@@ -46,7 +51,6 @@ class Authenticator:
         self._key = os.urandom(32)
         self._remembered: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
-        self._dummy_hash = self._hasher.hash(os.urandom(16).hex())
         self.verifications = 0
 
     def close(self) -> None:
@@ -63,7 +67,7 @@ class Authenticator:
             and remembered == (account.id, account.password_hash)
         ):
             return account
-        stored = account.password_hash if account is not None else self._dummy_hash
+        stored = account.password_hash if account is not None else DUMMY_HASH
         verified = await self._verify(stored, password)
         if not verified or account is None or not account.enabled:
             raise Unauthenticated("Wrong username or password")
@@ -84,7 +88,7 @@ class Authenticator:
             # An admin seeded something that is not an argon2 hash; this account cannot log in.
             log.warning("an account's password_hash is not a valid argon2 hash")
             with contextlib.suppress(VerificationError):  # the same cost as a real check
-                self._hasher.verify(self._dummy_hash, password + "\0")
+                self._hasher.verify(DUMMY_HASH, password + "\0")
             return False
 
     def _remember(self, key: bytes, value: tuple[str, str]) -> None:
