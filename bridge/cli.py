@@ -20,6 +20,7 @@ from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
 from bridge.db import create_engine
 from bridge.logs import configure_logging
+from bridge.server import BridgeRunner
 from bridge.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bridge")
@@ -89,7 +90,7 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings) -> int:
-    runner = web.AppRunner(create_app(settings), access_log=None)
+    runner = BridgeRunner(create_app(settings))
     try:
         await runner.setup()
     except SchemaNotReady as exc:

@@ -20,15 +20,19 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.web_runner import BaseRunner
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge import migrate
 from bridge.app import create_app
 from bridge.db import create_engine
+from bridge.server import BridgeRunner
 from bridge.settings import Settings
 from tests.support import Seed
+
+pytest_plugins = ["tests.world"]
 
 POSTGRES_URL = os.environ.get(
     "BRIDGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -158,11 +162,19 @@ def settings(database_url: str) -> Settings:
     return Settings().replace(database={"url": database_url}, http={"port": 0})
 
 
+class BridgeTestServer(TestServer):
+    """aiohttp's TestServer (127.0.0.1, a free port) with the bridge's own runner."""
+
+    async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        return BridgeRunner(self.app, **kwargs)
+
+
 @pytest.fixture
 def start_bridge(aiohttp_client: Any, settings: Settings) -> StartBridge:
     """Start the real app on a real port (after the test has seeded what it needs)."""
 
     async def start(**sections: Any) -> TestClient[Any, Any]:
-        return await aiohttp_client(create_app(settings.replace(**sections)))  # type: ignore[no-any-return]
+        server = BridgeTestServer(create_app(settings.replace(**sections)))
+        return await aiohttp_client(server)  # type: ignore[no-any-return]
 
     return start

@@ -116,7 +116,7 @@ async def call(
 ) -> tuple[int, Any]:
     """``(status, json)`` of a request as one of the world's accounts (None: no credentials);
     every answer must be JSON."""
-    from tests.api.conftest import PASSWORDS
+    from tests.world import PASSWORDS
 
     headers = dict(kwargs.pop("headers", {}))
     if account is not None:

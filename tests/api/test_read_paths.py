@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import World
 from tests.conftest import StartBridge
 from tests.support import P, call
+from tests.world import World
 
 EXTENSION_KEYS = [
     "id",

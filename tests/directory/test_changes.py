@@ -1,0 +1,171 @@
+"""Admin SQL made while the bridge runs shows in answers within a second, with no restart, and
+requests never reload the directory."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bridge import models
+from bridge.keys import directory_key
+from tests.conftest import StartBridge
+from tests.support import P, Seed, basic, call
+from tests.world import World
+
+VISIBLE_WITHIN = 1.0  # seconds: the contract (DESIGN.md section 5)
+
+
+async def eventually(probe: Callable[[], Awaitable[bool]]) -> None:
+    """Wait (bounded by the contract's second) until ``probe()`` holds."""
+    async with asyncio.timeout(VISIBLE_WITHIN):
+        # A dashboard polls the API; so does this test (there is no event to await outside).
+        while not await probe():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+
+def answers(
+    client: TestClient[Any, Any], path: str, expected: tuple[int, Any], account: str = "admin"
+) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return await call(client, "GET", path, account) == expected
+
+    return probe
+
+
+def status_is(
+    client: TestClient[Any, Any], path: str, status: int, headers: dict[str, str] | None = None
+) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        async with client.get(path, headers=headers or basic("admin", "admin-pw")) as response:
+            return response.status == status
+
+    return probe
+
+
+async def test_new_user_and_extension_appear(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    full = await seed.license(world.cs, seats=1)
+    await seed.sql(
+        "INSERT INTO users (core_server_id, username, display_name, license_id)"
+        " VALUES (:cs, 'hank', 'Hank', :lic)",
+        cs=world.cs,
+        lic=full,
+    )
+    await seed.sql(
+        "INSERT INTO extensions (core_server_id, user_id, extension_number)"
+        " SELECT core_server_id, id, '300' FROM users WHERE username = 'hank'"
+    )
+    ext = f"{P}/coreServers/{world.cs}/extensions/getByName/300"
+    await eventually(status_is(client, ext, 200))
+    _, body = await call(client, "GET", ext)
+    assert body["displayName"] == "Hank"
+
+
+async def test_changed_display_name_shows(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    path = f"{P}/coreServers/{world.cs}/extensions/{world.ext['100']}"
+    _, before = await call(client, "GET", path)
+    assert before["displayName"] == "Alice"
+    await seed.sql(
+        "UPDATE extensions SET display_name = 'Zoë Ä' WHERE id = :id", id=world.ext["100"]
+    )
+    await eventually(answers(client, path, (200, {**before, "displayName": "Zoë Ä"})))
+
+
+async def test_disabled_account_is_refused(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    path = f"{P}/coreServers/{world.cs}"
+    assert (await call(client, "GET", path, "viewer"))[0] == 200  # remembered credential now
+    await seed.sql("UPDATE accounts SET enabled = FALSE WHERE username = 'viewer'")
+    await eventually(status_is(client, path, 401, basic("viewer", "viewer-pw")))
+
+
+async def test_changed_password_forgets_the_remembered_credential(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    from tests.support import CHEAP_HASHER
+
+    client = await start_bridge()
+    path = f"{P}/coreServers/{world.cs}"
+    assert (await call(client, "GET", path, "viewer"))[0] == 200
+    await seed.sql(
+        "UPDATE accounts SET password_hash = :h WHERE username = 'viewer'",
+        h=CHEAP_HASHER.hash("new-pw"),
+    )
+    await eventually(status_is(client, path, 401, basic("viewer", "viewer-pw")))
+    assert (await call(client, "GET", path, "viewer", password="new-pw"))[0] == 200
+
+
+async def test_new_grant_shows_and_revoked_grant_hides(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    path = f"{P}/coreServers/{world.cs}/extensions/getByName/108"
+    assert (await call(client, "GET", path, "viewer"))[0] == 403
+    permission = await seed.permission_of(models.Extension, world.ext["108"])
+    grant = await seed.grant(world.accounts["viewer"], permission, "view")
+    await eventually(status_is(client, path, 200, basic("viewer", "viewer-pw")))
+    await seed.sql("DELETE FROM grants WHERE id = :id", id=grant)
+    await eventually(status_is(client, path, 403, basic("viewer", "viewer-pw")))
+
+
+async def test_license_changes(world: World, seed: Seed, start_bridge: StartBridge) -> None:
+    client = await start_bridge()
+    carol = f"{P}/coreServers/{world.cs}/extensions/getByName/102"
+    assert (await call(client, "GET", carol))[0] == 403
+    # one more seat: carol (third in seat order) becomes licensed
+    await seed.sql(
+        "UPDATE licenses SET seats = 3"
+        " WHERE id = (SELECT license_id FROM users WHERE username = 'carol')"
+    )
+    await eventually(status_is(client, carol, 200))
+    # user moved off the license: the extension stops existing for the API
+    await seed.sql("UPDATE users SET license_id = NULL WHERE username = 'carol'")
+    await eventually(status_is(client, carol, 403))
+
+
+async def test_license_expiring_while_running(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5)
+    lic = await seed.license(world.cs, seats=5, expires_at=soon)
+    user = await seed.user(world.cs, "temp", lic)
+    await seed.extension(world.cs, "400", user)
+    client = await start_bridge()
+    ext = f"{P}/coreServers/{world.cs}/extensions/getByName/400"
+    assert (await call(client, "GET", ext))[0] == 200
+    # nothing is written to the database: the bridge itself notices the expiry
+    await asyncio.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()))
+    await eventually(status_is(client, ext, 403))
+
+
+async def test_requests_do_not_reload(world: World, start_bridge: StartBridge) -> None:
+    client = await start_bridge()
+    directory = client.app[directory_key]
+    before = directory.reloads
+    for _ in range(50):
+        assert (await call(client, "GET", f"{P}/coreServers/{world.cs}/extensions"))[0] == 200
+    assert directory.reloads == before
+
+
+async def test_core_server_added_and_disabled(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    await seed.sql("INSERT INTO core_servers (slug, name) VALUES ('new', 'New')")
+    new = f"{P}/coreServers/getByName/new"
+    await eventually(status_is(client, new, 200))
+    await seed.sql("UPDATE core_servers SET enabled = FALSE WHERE slug = 'new'")
+    await eventually(status_is(client, new, 403))
+    await seed.sql("DELETE FROM core_servers WHERE slug = 'new'")
+    await eventually(status_is(client, new, 404))
