@@ -90,6 +90,7 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 async def serve(settings: Settings) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # only the revision check runs here
     runner = BridgeRunner(create_app(settings))
     try:
         await runner.setup()

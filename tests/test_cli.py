@@ -1,0 +1,230 @@
+"""The ``bridge`` command line, run as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+
+from bridge.db import create_engine
+from tests.conftest import BACKENDS
+from tests.support import P, Seed, basic
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_EXAMPLE = ROOT / "config" / "seed.example.sql"
+SEED_PAGE_CS = "ca5de6c4-17bd-46ce-95a2-8b29c7812ca4"
+SEED_PAGE_EXT = "ef2faba9-8557-49c1-9ffc-5a71f41c7a23"
+SEED_PAGE_USER = "ce1b2b59-15ad-46d2-a96a-2b4099630438"
+SEED_PAGE_QUEUE = "05bf3ecf-ce6b-4c8f-9aa6-f8d111b2699b"
+SEED_PAGE_AGENT = "d5e41ab4-445a-4613-99b5-7f5343045220"
+
+
+async def bridge(*args: str, url: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bridge",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "BRIDGE_DATABASE_URL": url, **env},
+        cwd=ROOT,
+    )
+    async with asyncio.timeout(60):
+        out, err = await process.communicate(stdin.encode())
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_db_upgrade_current_downgrade(empty_database_url: str) -> None:
+    url = empty_database_url
+    assert (await bridge("db", "current", url=url))[:2] == (0, "base (empty)\n")
+    code, out, _ = await bridge("db", "upgrade", url=url)
+    assert (code, out) == (0, "0001 (head)\n")
+    assert (await bridge("db", "current", url=url))[:2] == (0, "0001 (head)\n")
+    assert (await bridge("db", "downgrade", "base", url=url))[:2] == (0, "base (empty)\n")
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_serve_refuses_an_unmigrated_database(empty_database_url: str) -> None:
+    code, _, err = await bridge("serve", url=empty_database_url, BRIDGE_HTTP_PORT="0")
+    assert code == 2
+    assert "bridge db upgrade" in err
+
+
+async def test_serve_refuses_a_bad_config(tmp_path: Path) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text("[http]\nport = 'eighty'\n")
+    code, _, err = await bridge("serve", "--config", str(config), url="sqlite+aiosqlite:///x.db")
+    assert code == 2
+    assert "http.port" in err
+
+
+async def test_account_add_and_hash_password(database_url: str, seed: Seed) -> None:
+    code, out, _ = await bridge(
+        "account", "add", "ops", "--admin", url=database_url, stdin="0ps-pa55\n"
+    )
+    assert (code, out) == (0, "account ops added\n")
+    code, _, err = await bridge("account", "add", "ops", url=database_url, stdin="x\n")
+    assert code == 1 and "exists already" in err
+    cs = await seed.core_server("default")
+    await seed.user(cs, "alice")
+    code, _, _ = await bridge(
+        "account",
+        "add",
+        "alice-phone",
+        "--user",
+        "alice",
+        "--core-server",
+        "default",
+        url=database_url,
+        stdin="pw\n",
+    )
+    assert code == 0
+    code, _, err = await bridge(
+        "account",
+        "add",
+        "x",
+        "--user",
+        "nobody",
+        "--core-server",
+        "default",
+        url=database_url,
+        stdin="pw\n",
+    )
+    assert code == 1 and "no user 'nobody'" in err
+    async with seed.engine.connect() as connection:
+        rows = {r.username: r for r in await connection.execute(sa.text("SELECT * FROM accounts"))}
+    assert set(rows) == {"ops", "alice-phone"}
+    assert PasswordHasher().verify(rows["ops"].password_hash, "0ps-pa55")
+    assert bool(rows["ops"].is_admin) and not bool(rows["alice-phone"].is_admin)
+    assert rows["alice-phone"].user_id is not None
+    code, out, _ = await bridge("hash-password", url=database_url, stdin="s3cret\n")
+    assert code == 0 and PasswordHasher().verify(out.strip(), "s3cret")
+    assert "s3cret" not in out
+
+
+async def test_seed_example_then_serve_then_sigterm(database_url: str) -> None:
+    """config/seed.example.sql runs on both databases; the seed page's GET curl lines answer;
+    SIGTERM stops the service with exit code 0."""
+    code, _, err = await bridge("db", "seed", str(SEED_EXAMPLE), url=database_url)
+    assert code == 0, err
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bridge",
+        "serve",
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "BRIDGE_DATABASE_URL": database_url, "BRIDGE_HTTP_PORT": str(port)},
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            await _wait_until_up(session, base)
+            auth = basic("manager", "manag3rpa55word")
+            cs = f"{base}{P}/coreServers/{SEED_PAGE_CS}"
+            for path in (
+                f"{cs}/extensions",
+                f"{cs}/extensions/{SEED_PAGE_EXT}",
+                f"{cs}/users/{SEED_PAGE_USER}/extensions",
+                f"{cs}/users/{SEED_PAGE_USER}/extensions/{SEED_PAGE_EXT}",
+                f"{cs}/queues/{SEED_PAGE_QUEUE}/agents/{SEED_PAGE_AGENT}/extension",
+            ):
+                async with session.get(path, headers=auth) as response:
+                    assert response.status == 200, path
+                    body = await response.json()
+                    one = body[0] if isinstance(body, list) else body
+                    assert one["extensionNumber"] == "4224"
+                    assert one["displayName"] == "Michael Y"
+            async with session.get(
+                f"{cs}/extensions", headers=basic("wallboard", "wallb0ard-pa55")
+            ) as response:
+                assert [e["extensionNumber"] for e in await response.json()] == ["4224", "4225"]
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode()
+    assert "manag3rpa55word" not in log
+
+
+async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> None:
+    async with asyncio.timeout(30):
+        while True:
+            try:
+                async with session.get(f"{base}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)  # noqa: ASYNC110 - waiting for another process's port
+
+
+async def test_seed_example_runs_through_the_drivers(database_url: str) -> None:
+    code, _, err = await bridge("db", "seed", str(SEED_EXAMPLE), url=database_url)
+    assert code == 0, err
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            counts = {
+                t: await connection.scalar(sa.text(f"SELECT count(*) FROM {t}"))  # noqa: S608
+                for t in (
+                    "core_servers",
+                    "licenses",
+                    "users",
+                    "extensions",
+                    "queues",
+                    "agents",
+                    "accounts",
+                    "grants",
+                )
+            }
+    finally:
+        await engine.dispose()
+    assert counts == {
+        "core_servers": 1,
+        "licenses": 2,
+        "users": 3,
+        "extensions": 3,
+        "queues": 1,
+        "agents": 2,
+        "accounts": 2,
+        "grants": 3,
+    }
+
+
+async def test_a_failing_seed_file_changes_nothing(database_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sql"
+    bad.write_text(
+        "BEGIN;\nINSERT INTO core_servers (slug, name) VALUES ('a', 'A');\n"
+        "INSERT INTO nowhere VALUES (1);\nCOMMIT;\n"
+    )
+    code, _, err = await bridge("db", "seed", str(bad), url=database_url)
+    assert code == 1 and "nowhere" in err
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(sa.text("SELECT count(*) FROM core_servers")) == 0
+    finally:
+        await engine.dispose()

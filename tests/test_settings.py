@@ -1,0 +1,79 @@
+"""Settings: TOML file, environment overrides, and clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.settings import ConfigError, Settings, load_settings
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "bridge.example.toml"
+
+
+def test_defaults_match_the_contract() -> None:
+    settings = load_settings(None, environ={})
+    assert settings == Settings()
+    assert (settings.http.host, settings.http.port, settings.http.max_body_bytes) == (
+        "127.0.0.1",
+        58080,
+        65536,
+    )
+    assert settings.database.url == "sqlite+aiosqlite:///./bridge.db"
+    assert (settings.ami.action_timeout, settings.ami.originate_timeout) == (5.0, 30.0)
+    assert (settings.dnd.family, settings.dnd.value) == ("DND", "YES")
+    assert settings.limits.originate_per_minute == 30
+    assert (settings.log.level, settings.log.format) == ("info", "text")
+
+
+def test_example_config_loads_and_is_the_defaults() -> None:
+    assert load_settings(EXAMPLE, environ={}) == Settings()
+
+
+def test_file_then_environment(tmp_path: Path) -> None:
+    path = tmp_path / "bridge.toml"
+    path.write_text('[http]\nport = 9000\nhost = "0.0.0.0"\n[ami]\naction_timeout = 2\n')
+    settings = load_settings(
+        path,
+        environ={
+            "BRIDGE_HTTP_PORT": "9100",
+            "BRIDGE_DATABASE_URL": "postgresql+asyncpg://x/y",
+            "BRIDGE_HTTP_CORS_ORIGINS": "https://a, https://b",
+        },
+    )
+    assert settings.http.port == 9100
+    assert settings.http.host == "0.0.0.0"
+    assert settings.ami.action_timeout == 2.0
+    assert settings.database.url == "postgresql+asyncpg://x/y"
+    assert settings.http.cors_origins == ("https://a", "https://b")
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "named"),
+    [
+        ("[http]\nprot = 1\n", {}, "http.prot"),
+        ("[htp]\nport = 1\n", {}, "[htp]"),
+        ("[http]\nport = 'x'\n", {}, "http.port"),
+        ("[http]\nport = 70000\n", {}, "http.port"),
+        ("[http]\nport = true\n", {}, "http.port"),
+        ("[log]\nformat = 'xml'\n", {}, "log.format"),
+        ("[database]\nurl = 'mysql://x'\n", {}, "database.url"),
+        ("", {"BRIDGE_HTTP_PORT": "eighty"}, "BRIDGE_HTTP_PORT"),
+        ("", {"BRIDGE_AMI_ACTION_TIMEOUT": "0"}, "ami.action_timeout"),
+        ("", {"BRIDGE_HTTP_PROT": "1"}, "BRIDGE_HTTP_PROT"),
+        ("[http\n", {}, "cannot be read"),
+        ("http = 1\n", {}, "[http] must be a table"),
+    ],
+)
+def test_bad_keys_and_values_are_named(
+    tmp_path: Path, text: str, env: dict[str, str], named: str
+) -> None:
+    path = tmp_path / "bridge.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace(".", r"\.")):
+        load_settings(path, environ=env)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.toml", environ={})
