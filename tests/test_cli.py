@@ -178,7 +178,7 @@ async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> None:
                         return
             except aiohttp.ClientConnectionError:
                 pass
-            await asyncio.sleep(0.05)  # noqa: ASYNC110 - waiting for another process's port
+            await asyncio.sleep(0.05)  # waiting for another process to listen
 
 
 async def test_seed_example_runs_through_the_drivers(database_url: str) -> None:

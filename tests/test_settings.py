@@ -32,7 +32,7 @@ def test_example_config_loads_and_is_the_defaults() -> None:
 
 def test_file_then_environment(tmp_path: Path) -> None:
     path = tmp_path / "bridge.toml"
-    path.write_text('[http]\nport = 9000\nhost = "0.0.0.0"\n[ami]\naction_timeout = 2\n')
+    path.write_text('[http]\nport = 9000\nhost = "192.0.2.1"\n[ami]\naction_timeout = 2\n')
     settings = load_settings(
         path,
         environ={
@@ -42,7 +42,7 @@ def test_file_then_environment(tmp_path: Path) -> None:
         },
     )
     assert settings.http.port == 9100
-    assert settings.http.host == "0.0.0.0"
+    assert settings.http.host == "192.0.2.1"
     assert settings.ami.action_timeout == 2.0
     assert settings.database.url == "postgresql+asyncpg://x/y"
     assert settings.http.cors_origins == ("https://a", "https://b")
