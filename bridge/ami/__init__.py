@@ -1,0 +1,1 @@
+"""Asterisk Manager Interface: the wire format, and a simulated PBX that speaks it for tests."""
