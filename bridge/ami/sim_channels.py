@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from bridge.ami.protocol import Header, Message
 from bridge.ami.sim_events import event
 
-STATE_DESC = {
-    0: "Down",
-    1: "Rsrvd",
-    2: "OffHook",
-    3: "Dialing",
-    4: "Ring",
-    5: "Ringing",
-    6: "Up",
-    7: "Busy",
-    8: "Dialing Offhook",
-    9: "Pre-ring",
-}
+STATE_DESC = MappingProxyType(
+    {
+        0: "Down",
+        1: "Rsrvd",
+        2: "OffHook",
+        3: "Dialing",
+        4: "Ring",
+        5: "Ringing",
+        6: "Up",
+        7: "Busy",
+        8: "Dialing Offhook",
+        9: "Pre-ring",
+    }
+)
 CALLING_PRES = "0 (Presentation Allowed, Not Screened)"
 UNKNOWN = "<unknown>"
 

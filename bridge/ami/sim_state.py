@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from types import MappingProxyType
 
 from bridge.ami.protocol import Header
 from bridge.ami.sim_channels import Channel
@@ -20,14 +21,14 @@ DEVICE_STATES = (
     "UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE",
     "ONHOLD",
 )  # fmt: skip
-_EXTENSION_STATE = {
+_EXTENSION_STATE = MappingProxyType({
     "UNKNOWN": 0, "NOT_INUSE": 0, "INUSE": 1, "BUSY": 2, "INVALID": 4, "UNAVAILABLE": 4,
     "RINGING": 8, "RINGINUSE": 9, "ONHOLD": 16,
-}  # fmt: skip
-_EXTENSION_TEXT = {
+})  # fmt: skip
+_EXTENSION_TEXT = MappingProxyType({
     -1: "Unknown", 0: "Idle", 1: "InUse", 2: "Busy", 4: "Unavailable", 8: "Ringing",
     9: "InUse&Ringing", 16: "Hold", 17: "InUse&Hold",
-}  # fmt: skip
+})  # fmt: skip
 Emit = Callable[[list[Header]], object]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "ami-captures"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
-_FIXED = [
+_FIXED = (
     (re.compile(r"^(Uptime|LastReload): \d+(?=\r?$)", re.M), r"\1: <seconds>"),
     (re.compile(r"^(EventTV|SessionTV): \S+(?=\r?$)", re.M), r"\1: <time>"),
     (re.compile(r"^Timestamp: \d+\.\d+(?=\r?$)", re.M), "Timestamp: <time>"),
@@ -26,14 +26,14 @@ _FIXED = [
         "LocalAddress: <server>",
     ),
     (re.compile(r"^Duration: \d\d:\d\d:\d\d(?=\r?$)", re.M), "Duration: <duration>"),
-]
+)
 # Values numbered by first appearance, so that "the same id" relations still have to hold.
-_NUMBERED = [
+_NUMBERED = (
     ("session", re.compile(r"(?<=^SessionID: )0x[0-9a-f]+(?=\r?$)", re.M)),
     ("client", re.compile(r"(?<=^RemoteAddress: IPV4/TCP/127\.0\.0\.1/)\d+(?=\r?$)", re.M)),
     ("uid", re.compile(r"(?<![\d.])\d{9,11}\.\d+(?![\d.])")),
     ("chan", re.compile(r"(?<=-)[0-9a-f]{8}(?=;[12])")),
-]
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 import pytest
 
@@ -20,12 +21,14 @@ def _member_before_queue_call(pbx: SimulatedPbx) -> None:
     member.calls_taken, member.last_call = 1, 1795834291
 
 
-SETUP: dict[str, Callable[[SimulatedPbx], None]] = {
-    "originate_failure": _strict,
-    "call_event_stream": _member_before_queue_call,
-}
+SETUP: Mapping[str, Callable[[SimulatedPbx], None]] = MappingProxyType(
+    {
+        "originate_failure": _strict,
+        "call_event_stream": _member_before_queue_call,
+    }
+)
 
-BYTE_FOR_BYTE = [
+BYTE_FOR_BYTE = (
     "login_success",
     "login_bad_secret",
     "login_unknown_user",
@@ -47,7 +50,7 @@ BYTE_FOR_BYTE = [
     "setvar_device_state",
     "extension_state",
     "queue_status",
-]
+)
 
 
 @pytest.mark.parametrize("name", BYTE_FOR_BYTE)
