@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from types import MappingProxyType
 from typing import Any
 
 from bridge.ami.protocol import AmiParser, Header, Message
@@ -19,13 +20,13 @@ from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules
 from bridge.ami.sim_session import ActionHandler, AmiSession, Reply
 
 # Write classes an action needs (any one of them), as Asterisk registers them.
-WRITE_CLASSES = {
-    "dbput": {"system"}, "dbdel": {"system"}, "dbdeltree": {"system"},
-    "dbget": {"system", "reporting"}, "dbgettree": {"system", "reporting"},
-    "originate": {"originate"}, "setvar": {"call"}, "getvar": {"call", "reporting"},
-    "command": {"command"}, "coreshowchannels": {"system", "reporting"},
-    "extensionstate": {"call", "reporting"}, "hangup": {"system", "call"},
-}  # fmt: skip
+WRITE_CLASSES = MappingProxyType({
+    "dbput": ("system",), "dbdel": ("system",), "dbdeltree": ("system",),
+    "dbget": ("system", "reporting"), "dbgettree": ("system", "reporting"),
+    "originate": ("originate",), "setvar": ("call",), "getvar": ("call", "reporting"),
+    "command": ("command",), "coreshowchannels": ("system", "reporting"),
+    "extensionstate": ("call", "reporting"), "hangup": ("system", "call"),
+})  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 
 
@@ -96,7 +97,7 @@ class Dispatcher:
         if handler is None:
             reply.error(UNKNOWN_ACTION.format(name))
             self._broadcast(request_bad_format(session.info(), name))
-        elif key in WRITE_CLASSES and not WRITE_CLASSES[key] & session.write:
+        elif key in WRITE_CLASSES and session.write.isdisjoint(WRITE_CLASSES[key]):
             reply.error("Permission denied")
         else:
             handler(reply)
