@@ -74,7 +74,8 @@ class CallFlows:
             two.state = first.state = 6
             self._emit(channel_event("Newstate", two))
         else:
-            self._emit(dial("DialBegin", first, ("DialString", call.request.channel[-64:])))
+            resource = call.request.channel.partition("/")[2]
+            self._emit(dial("DialBegin", first, ("DialString", resource)))
             first.state = 5
             self._emit(channel_event("Newstate", first))
             first.state = 6
