@@ -1,8 +1,8 @@
 """The ``Originate`` and ``Hangup`` actions, and the life of the calls they start.
 
-Whether a call is answered and how long it lasts is decided per request by ``decide`` (the
-simulator's scripting hooks). An answered call hangs up after its duration (0: right after the
-answer events, None: only when hung up), as if its dialplan had run ``Hangup()``.
+Whether a call is answered and how long it lasts is decided per request by an
+:class:`OriginatePolicy`, which tests script. An answered call hangs up after its duration
+(0: right after the answer events, None: only when hung up), as if its dialplan ran ``Hangup()``.
 """
 
 from __future__ import annotations
@@ -10,23 +10,54 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bridge.ami.protocol import Message
 from bridge.ami.sim_calls import Call, CallFlows
-from bridge.ami.sim_channels import ANSWERED, OriginateRequest
+from bridge.ami.sim_channels import ANSWERED, FAILED, OriginateRequest
+from bridge.ami.sim_config import Dialplan
 from bridge.ami.sim_session import Reply
 from bridge.ami.sim_state import Emit, PbxState
 
-Decision = Callable[[Message], tuple[int, float | None]]
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
+
+
+@dataclass(slots=True)
+class OriginatePolicy:
+    """How originated calls go; tests change these at will.
+
+    ``duration``: seconds an answered call stays up (0: it hangs up right after its answer
+    events; None: until hung up). ``failing_channels``: an Originate to one of these ``Channel``
+    values fails (Reason 0). ``result``: if set, gives the ``Reason`` of every Originate (4
+    answered, anything else failed). Otherwise a Local channel into an extension the dialplan
+    does not run fails, and everything else is answered.
+    """
+
+    dialplan: Dialplan
+    duration: float | None = 0.0
+    failing_channels: set[str] = field(default_factory=set)
+    result: Callable[[Message], int] | None = None
+
+    def decide(self, request: Message) -> int:
+        """The ``Reason`` this Originate ends with: 4 answered, else failed."""
+        if self.result is not None:
+            return self.result(request)
+        channel = (request.get("Channel") or "").strip()
+        if channel in self.failing_channels:
+            return FAILED
+        if channel.startswith("Local/"):
+            exten, _, context = channel[6:].partition("/")[0].partition("@")
+            if self.dialplan.apps(context, exten) is None:
+                return FAILED
+        return ANSWERED
 
 
 class CallRunner:
     """Starts originated calls, ends them, and answers ``Originate`` and ``Hangup``."""
 
-    def __init__(self, state: PbxState, emit: Emit, decide: Decision) -> None:
+    def __init__(self, state: PbxState, emit: Emit, policy: OriginatePolicy) -> None:
         self._flows = CallFlows(state, emit)
-        self._decide = decide
+        self.policy = policy
         self.calls: list[Call] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -36,7 +67,7 @@ class CallRunner:
         if not request.channel:
             reply.error("Channel not specified")
             return
-        reason, duration = self._decide(reply.request)
+        reason, duration = self.policy.decide(reply.request), self.policy.duration
         is_async = (reply.request.get("Async") or "").strip().lower() in _TRUE
         if is_async or reason == ANSWERED:
             reply.success("Originate successfully queued")

@@ -21,13 +21,13 @@ from bridge.ami.protocol import Header, Message
 from bridge.ami.sim_actions import StateActions
 from bridge.ami.sim_astdb import AstDbActions
 from bridge.ami.sim_calls import Call
-from bridge.ami.sim_channels import ANSWERED, FAILED, Channel
+from bridge.ami.sim_channels import Channel
 from bridge.ami.sim_config import AmiUser, PbxConfig
 from bridge.ami.sim_dispatch import Dispatcher
 from bridge.ami.sim_events import event
 from bridge.ami.sim_lab import lab_config
 from bridge.ami.sim_login import LoginGate
-from bridge.ami.sim_originate import CallRunner
+from bridge.ami.sim_originate import CallRunner, OriginatePolicy
 from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules, Changes
 from bridge.ami.sim_server import AmiServer
 from bridge.ami.sim_session import AmiSession
@@ -43,10 +43,9 @@ class SimulatedPbx:
     its answer events; None: until :meth:`hangup`). ``config``: dialplan, queues and CLI output
     (default: the lab PBX of the captures).
 
-    Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``failing_channels``
-    (Originate to these ``Channel`` values fails), ``originate_result`` (if set, gives the
-    ``Reason`` for each Originate: 4 answered, anything else failed), ``refuse_logins``,
-    ``call_duration``; and ``rules`` (:class:`ActionRules`: stall or fail actions by name).
+    Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
+    (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
+    ``refuse_logins``, and ``rules`` (:class:`ActionRules`, behind :meth:`stall`/:meth:`fail`).
     """
 
     def __init__(
@@ -63,16 +62,14 @@ class SimulatedPbx:
     ) -> None:
         self.config = config or lab_config()
         self.users: dict[str, AmiUser] = {username: AmiUser(username, secret)}
-        self.call_duration = call_duration
-        self.failing_channels: set[str] = set()
-        self.originate_result: Callable[[Message], int] | None = None
+        self.originate = OriginatePolicy(self.config.dialplan, call_duration)
         self.rules = ActionRules()
         self._born = time.monotonic()
         self._changes = Changes()
         self.log = ActionLog(self._changes.notify)
         self.state = PbxState(self.config, self.broadcast)
         self.state.sync()
-        self._calls = CallRunner(self.state, self.broadcast, self._decide)
+        self._calls = CallRunner(self.state, self.broadcast, self.originate)
         self._gate = LoginGate(
             self.users, login_failure_delay, self.broadcast, self._changes.notify, self.uptime
         )
@@ -242,13 +239,3 @@ class SimulatedPbx:
     def hangup(self, match: str | None = None) -> int:
         """Hang up calls with this channel name, Uniqueid or Linkedid (None: all); how many."""
         return self._calls.end_matching(match)
-
-    def _decide(self, request: Message) -> tuple[int, float | None]:
-        if self.originate_result is not None:
-            return self.originate_result(request), self.call_duration
-        channel = (request.get("Channel") or "").strip()
-        failed = channel in self.failing_channels
-        if channel.startswith("Local/"):
-            exten, _, context = channel[6:].partition("/")[0].partition("@")
-            failed = failed or self.config.dialplan.apps(context, exten) is None
-        return (FAILED if failed else ANSWERED), self.call_duration

@@ -53,7 +53,7 @@ async def logged_in(pbx: SimulatedPbx) -> AmiTestClient:
 
 
 async def test_async_originate_gives_the_captured_events(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
         got = await burst(client, ORIGINATE)
@@ -83,7 +83,7 @@ async def test_async_originate_gives_the_captured_events(pbx: SimulatedPbx) -> N
 async def test_sync_originate_answers_first_and_reports_no_originate_response(
     pbx: SimulatedPbx,
 ) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     client = await logged_in(pbx)
     request = dict(ORIGINATE, ActionID="orig-sync", Channel="Local/1001@internal", Async="false")
     request["Exten"] = "18005550001"
@@ -99,7 +99,7 @@ async def test_sync_originate_answers_first_and_reports_no_originate_response(
 
 
 async def test_core_show_channels_lists_the_live_call(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     captured = AmiParser().feed(load("core_show_channels").server_bytes)
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
@@ -124,7 +124,7 @@ def _text(messages: list[Message]) -> bytes:
 
 
 async def test_call_hangs_up_after_its_duration_with_the_captured_burst(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = 0.01
+    pbx.originate.duration = 0.01
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
         await burst(client, ORIGINATE)
@@ -139,7 +139,7 @@ async def test_call_hangs_up_after_its_duration_with_the_captured_burst(pbx: Sim
 
 
 async def test_hangup_hook_and_action_end_a_call_that_stays_up(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
         await burst(client, ORIGINATE)
@@ -160,10 +160,10 @@ async def test_hangup_hook_and_action_end_a_call_that_stays_up(pbx: SimulatedPbx
 
 async def test_tests_decide_which_originates_fail(pbx: SimulatedPbx) -> None:
     client = await logged_in(pbx)
-    pbx.failing_channels.add("Local/4225@internal")
+    pbx.originate.failing_channels.add("Local/4225@internal")
     async with asyncio.timeout(5):
         failed = await burst(client, dict(ORIGINATE, Channel="Local/4225@internal"))
-        pbx.originate_result = lambda request: 5 if request["Exten"] == "busy" else 4
+        pbx.originate.result = lambda request: 5 if request["Exten"] == "busy" else 4
         busy = await burst(client, dict(ORIGINATE, Exten="busy"))
         answered = await burst(client, ORIGINATE)
         sync_failed = await burst(client, dict(ORIGINATE, Exten="busy", Async="no"))
@@ -181,11 +181,11 @@ def _originate_response(messages: list[Message]) -> tuple[str, str]:
 
 
 async def test_other_technologies_get_one_channel(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
         answered = await burst(client, dict(ORIGINATE, Channel="PJSIP/4224"))
-        pbx.failing_channels.add("PJSIP/4225")
+        pbx.originate.failing_channels.add("PJSIP/4225")
         failed = await burst(client, dict(ORIGINATE, Channel="PJSIP/4225"))
     await client.close()
     [channel] = pbx.channels
@@ -212,7 +212,7 @@ async def test_originate_response_goes_to_every_session_with_call_events(pbx: Si
 
 
 async def test_a_call_on_a_hinted_local_device_changes_the_hint(pbx: SimulatedPbx) -> None:
-    pbx.call_duration = None
+    pbx.originate.duration = None
     client = await logged_in(pbx)
     async with asyncio.timeout(5):
         events = await burst(client, dict(ORIGINATE, Channel="Local/1000@internal"))
