@@ -1,6 +1,7 @@
 """Application assembly: ``create_app(settings)`` builds the app and does no I/O.
 
-I/O resources are cleanup contexts, in order: the database, then the directory snapshot.
+I/O resources are cleanup contexts, in order: the database, the directory snapshot, then the AMI
+links (one per enabled core server, following the directory).
 """
 
 from __future__ import annotations
@@ -10,13 +11,25 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bridge import migrate
+from bridge.actions import ActionService
+from bridge.ami.events import EventRouter
+from bridge.ami.links import LinkRegistry
 from bridge.api.errors import error_middleware
 from bridge.api.health import healthz
 from bridge.api.routes import add_routes
 from bridge.auth import Authenticator
 from bridge.db import create_engine
 from bridge.directory.service import DirectoryService
-from bridge.keys import authenticator_key, directory_key, engine_key, live_key, settings_key
+from bridge.directory.snapshot import EMPTY_SNAPSHOT
+from bridge.keys import (
+    actions_key,
+    authenticator_key,
+    directory_key,
+    engine_key,
+    links_key,
+    live_key,
+    settings_key,
+)
 from bridge.live import LiveState
 from bridge.settings import Settings
 
@@ -33,6 +46,7 @@ def create_app(settings: Settings) -> web.Application:
     app[live_key] = LiveState()
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(directory_ctx)
+    app.cleanup_ctx.append(ami_ctx)
     app.router.add_get("/healthz", healthz)
     add_routes(app)
     return app
@@ -66,3 +80,25 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         await directory.stop()
         authenticator.close()
+
+
+async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings, live, directory = app[settings_key], app[live_key], app[directory_key]
+    actions: ActionService | None = None
+
+    def router(core_server_id: str) -> EventRouter:
+        assert actions is not None
+        return EventRouter(core_server_id, {"OriginateResponse": [actions.originates.on_response]})
+
+    links = LinkRegistry(settings.ami, live, router)
+    actions = ActionService(links, settings, live)
+    app[links_key] = links
+    app[actions_key] = actions
+    directory.subscribe(links.follow)
+    links.follow(EMPTY_SNAPSHOT, directory.current)
+    try:
+        yield
+    finally:
+        directory.unsubscribe(links.follow)
+        await actions.close()
+        await links.close()

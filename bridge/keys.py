@@ -5,6 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bridge.actions import ActionService
+from bridge.ami.links import LinkRegistry
 from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.live import LiveState
@@ -15,3 +17,5 @@ engine_key = web.AppKey("engine", AsyncEngine)
 directory_key = web.AppKey("directory", DirectoryService)
 authenticator_key = web.AppKey("authenticator", Authenticator)
 live_key = web.AppKey("live", LiveState)
+links_key = web.AppKey("links", LinkRegistry)
+actions_key = web.AppKey("actions", ActionService)

@@ -59,10 +59,32 @@ class DatabaseSettings:
 class AmiSettings:
     action_timeout: float = 5.0
     originate_timeout: float = 30.0
+    heartbeat_interval: float = 10.0
+    heartbeat_misses: int = 2
+    reconnect_min: float = 0.5
+    reconnect_max: float = 30.0
+    login_attempts: int = 3
+    login_retry_interval: float = 900.0
 
     def validate(self) -> None:
         _check(0.05 <= self.action_timeout <= 120, "ami.action_timeout", "must be 0.05 to 120")
         _check(1 <= self.originate_timeout <= 600, "ami.originate_timeout", "must be 1 to 600")
+        _check(
+            0.05 <= self.heartbeat_interval <= 300, "ami.heartbeat_interval", "must be 0.05 to 300"
+        )
+        _check(1 <= self.heartbeat_misses <= 10, "ami.heartbeat_misses", "must be 1 to 10")
+        _check(0.01 <= self.reconnect_min <= 60, "ami.reconnect_min", "must be 0.01 to 60")
+        _check(
+            self.reconnect_min <= self.reconnect_max <= 3600,
+            "ami.reconnect_max",
+            "must be from reconnect_min to 3600",
+        )
+        _check(1 <= self.login_attempts <= 100, "ami.login_attempts", "must be 1 to 100")
+        _check(
+            0.1 <= self.login_retry_interval <= 86400,
+            "ami.login_retry_interval",
+            "must be 0.1 to 86400",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,3 +124,19 @@ async def call(
     async with client.request(method, path, headers=headers, **kwargs) as response:
         assert response.content_type == "application/json", await response.text()
         return response.status, await response.json()
+
+
+async def poll_until(probe: Any, interval: float = 0.01) -> None:
+    """Call ``probe()`` (sync or async) until it is true; bound it with ``asyncio.timeout``.
+
+    For watching from outside, as an API client would, where no event can be awaited."""
+    import asyncio
+    import inspect
+
+    while True:
+        result = probe()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(interval)

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from bridge.api import agents, core_servers, extensions, queues, users
+from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
 from bridge.api.resolve import Kind, Step, Target, resolve
 from bridge.errors import MethodNotAllowed, NotFound
 from bridge.keys import authenticator_key, directory_key
@@ -50,6 +50,9 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.EXTENSION, ONE): {"GET": extensions.get_extension},
     (Kind.EXTENSION, "agents"): {"GET": agents.list_extension_agents},
     (Kind.EXTENSION, "callSegments"): {"GET": extensions.list_call_segments},
+    (Kind.EXTENSION, "originate"): {"POST": extension_actions.originate},
+    (Kind.EXTENSION, "enableDnd"): {"POST": extension_actions.enable_dnd},
+    (Kind.EXTENSION, "disableDnd"): {"POST": extension_actions.disable_dnd},
     (Kind.QUEUE, LIST): {"GET": queues.list_queues},
     (Kind.QUEUE, ONE): {"GET": queues.get_queue},
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},

@@ -43,6 +43,9 @@ class DirectoryService:
         """Call ``listener(old, new)`` after every swap (e.g. to follow core servers)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: SnapshotListener) -> None:
+        self._listeners.remove(listener)
+
     async def start(self) -> None:
         await self._detector.open()
         await self.reload()

@@ -25,15 +25,13 @@ async def test_core_servers(world: World, start_bridge: StartBridge) -> None:
     assert status == 200
     assert [s["slug"] for s in body] == ["default", "branch"]  # "old" is disabled
     assert list(body[0]) == ["id", "slug", "name", "amiStatus"]
-    assert body[0] == {
-        "id": world.cs,
-        "slug": "default",
-        "name": "Main PBX",
-        "amiStatus": "disconnected",
-    }
+    status = body[0]["amiStatus"]  # nothing listens on its AMI port
+    assert status in ("connecting", "disconnected")
+    assert body[0] == {"id": world.cs, "slug": "default", "name": "Main PBX", "amiStatus": status}
     by_id = await call(client, "GET", f"{P}/coreServers/{world.cs}")
     by_name = await call(client, "GET", f"{P}/coreServers/getByName/default")
-    assert by_id == by_name == (200, body[0])
+    assert by_id[0] == by_name[0] == 200
+    assert {**by_id[1], "amiStatus": status} == {**by_name[1], "amiStatus": status} == body[0]
 
 
 async def test_core_server_extensions_are_the_licensed_ones(

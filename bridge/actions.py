@@ -1,0 +1,182 @@
+"""Actions on Asterisk: originate and DND (DESIGN.md section 6). Nothing here knows HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from bridge.ami import commands
+from bridge.ami.link import AmiLink
+from bridge.ami.links import LinkRegistry
+from bridge.ami.protocol import Message
+from bridge.directory import CoreServerEntry, ExtensionEntry
+from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
+from bridge.live import LiveState
+from bridge.settings import Settings
+
+log = logging.getLogger("bridge.actions")
+
+DIALABLE = re.compile(r"[0-9A-Za-z*#+]{1,64}")
+_DROPPED = str.maketrans("", "", " -.()")
+DEVICE_STATE_RETRIES = 3
+# Asterisk 22 answers DBDel of a missing key with this error; for disableDnd it is success.
+DBDEL_MISSING = "Database entry could not be deleted"
+
+
+def normalize_destination(value: object) -> str:
+    """The dialable form of ``destinationNumber``, or InvalidValue (422)."""
+    if value is None:
+        raise InvalidValue("destinationNumber is required", error_id="destination-missing")
+    if not isinstance(value, str):
+        raise InvalidValue("destinationNumber must be a string", error_id="destination-invalid")
+    number = value.translate(_DROPPED)
+    if not number:
+        raise InvalidValue("destinationNumber is empty", error_id="destination-missing")
+    if not DIALABLE.fullmatch(number):
+        raise InvalidValue(
+            "destinationNumber is not dialable: after dropping spaces, dashes, dots and"
+            " parentheses it must be 1 to 64 of 0-9 A-Z a-z * # +",
+            error_id="destination-invalid",
+        )
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOriginate:
+    core_server: str
+    extension: str
+    destination: str
+    started: float
+
+
+class OriginateTracker:
+    """Matches each ``OriginateResponse`` to its Originate by ActionID and logs the outcome."""
+
+    def __init__(self, keep_seconds: float) -> None:
+        self._pending: dict[str, PendingOriginate] = {}
+        self._keep = keep_seconds
+
+    def expect(self, action_id: str, pending: PendingOriginate) -> None:
+        self._expire(pending.started)
+        self._pending[action_id] = pending
+
+    def forget(self, action_id: str) -> None:
+        self._pending.pop(action_id, None)
+
+    def on_response(self, _core_server_id: str, event: Message) -> None:
+        pending = self._pending.pop(event.get("ActionID") or "", None)
+        if pending is None:
+            return
+        reason = event.get("Reason", "")
+        outcome = "answered" if event.get("Response") == "Success" else f"failed (reason {reason})"
+        log.info(
+            "originate %s -> %s on %s %s after %.1f s",
+            pending.extension,
+            pending.destination,
+            pending.core_server,
+            outcome,
+            time.monotonic() - pending.started,
+        )
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def _expire(self, now: float) -> None:
+        stale = [k for k, p in self._pending.items() if now - p.started > self._keep]
+        for key in stale:
+            del self._pending[key]
+
+
+class ActionService:
+    def __init__(self, links: LinkRegistry, settings: Settings, live: LiveState) -> None:
+        self._links = links
+        self._settings = settings
+        self._live = live
+        self.originates = OriginateTracker(settings.ami.originate_timeout + 60)
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def originate(
+        self, server: CoreServerEntry, extension: ExtensionEntry, destination: str
+    ) -> None:
+        link = self._link(server)
+        action_id = commands.new_action_id()
+        headers = commands.originate(
+            action_id,
+            extension.device,
+            server.originate_context,
+            destination,
+            commands.caller_id(extension.display_name, extension.number),
+            int(self._settings.ami.originate_timeout * 1000),
+        )
+        self.originates.expect(
+            action_id,
+            PendingOriginate(server.slug, extension.number, destination, time.monotonic()),
+        )
+        try:
+            await link.send(headers)
+        except BaseException:
+            self.originates.forget(action_id)
+            raise
+        log.info(
+            "originate %s -> %s on %s queued (%s)",
+            extension.number,
+            destination,
+            server.slug,
+            action_id,
+        )
+
+    async def set_dnd(self, server: CoreServerEntry, extension: ExtensionEntry, on: bool) -> None:
+        """AstDB decides the answer; the BLF device state follows (failures logged, retried)."""
+        dnd = self._settings.dnd
+        link = self._link(server)
+        if on:
+            await link.send(commands.db_put(dnd.family, extension.number, dnd.value))
+        else:
+            try:
+                await link.send(commands.db_del(dnd.family, extension.number))
+            except AmiActionFailed as error:
+                if error.details.get("amiMessage") != DBDEL_MISSING:
+                    raise
+        state = dnd.device_state_on if on else dnd.device_state_off
+        if not await self._write_device_state(link, f"DND{extension.number}", state):
+            task = asyncio.create_task(self._retry_device_state(link, extension.number, state))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def _write_device_state(self, link: AmiLink, name: str, state: str) -> bool:
+        try:
+            await link.send(commands.set_custom_device_state(name, state))
+        except (AmiActionFailed, AmiTimeout, AmiUnavailable) as error:
+            log.warning("device state Custom:%s=%s not written: %s", name, state, error.message)
+            return False
+        return True
+
+    async def _retry_device_state(self, link: AmiLink, number: str, state: str) -> None:
+        for attempt in range(1, DEVICE_STATE_RETRIES + 1):
+            await asyncio.sleep(attempt)
+            if await self._write_device_state(link, f"DND{number}", state):
+                return
+        log.error(
+            "device state Custom:DND%s=%s not written after %d retries",
+            number,
+            state,
+            DEVICE_STATE_RETRIES,
+        )
+
+    def _link(self, server: CoreServerEntry) -> AmiLink:
+        link = self._links.link(server.id)
+        if link is None:
+            status = self._live.server(server.id).ami_status
+            raise AmiUnavailable(
+                f"The AMI link to core server {server.slug} is {status}",
+                amiStatus=status,
+            )
+        return link

@@ -1,0 +1,90 @@
+"""LinkRegistry: one AmiLink per enabled core server, following the directory.
+
+A core server added by SQL is connected, one whose AMI host, port, username or secret changed is
+reconnected, and one disabled or deleted is logged off, all without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+
+from bridge.ami.link import AmiEndpoint, AmiLink, LinkState
+from bridge.ami.protocol import Message
+from bridge.directory import CoreServerEntry
+from bridge.directory.snapshot import Snapshot
+from bridge.live import LiveState
+from bridge.settings import AmiSettings
+
+log = logging.getLogger(__name__)
+
+RouterFactory = Callable[[str], Callable[[Message], None]]
+
+
+class LinkRegistry:
+    def __init__(self, settings: AmiSettings, live: LiveState, routers: RouterFactory) -> None:
+        self._settings = settings
+        self._live = live
+        self._routers = routers
+        self._links: dict[str, AmiLink] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def link(self, core_server_id: str) -> AmiLink | None:
+        return self._links.get(core_server_id)
+
+    def follow(self, _old: Snapshot, new: Snapshot) -> None:
+        """Directory listener: start, restart and stop links to match ``new``."""
+        wanted = {i.entry.id: i.entry for i in new.core_servers if i.entry.enabled}
+        for server_id in list(self._links):
+            if server_id not in wanted:
+                self._stop(server_id)
+                self._live.forget(server_id)
+        for server_id, server in wanted.items():
+            endpoint = endpoint_of(server)
+            current = self._links.get(server_id)
+            if current is not None and current.endpoint == endpoint:
+                continue
+            if current is not None:
+                self._stop(server_id)
+            if endpoint is None:
+                self._live.server(server_id).ami_status = str(LinkState.LOGIN_FAILED)
+                continue
+            self._start(server, endpoint)
+
+    async def close(self) -> None:
+        for server_id in list(self._links):
+            self._stop(server_id)
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+    def _start(self, server: CoreServerEntry, endpoint: AmiEndpoint) -> None:
+        live = self._live.server(server.id)
+
+        def on_state(state: LinkState) -> None:
+            live.ami_status = str(state)
+
+        link = AmiLink(server.slug, endpoint, self._settings, self._routers(server.id), on_state)
+        self._links[server.id] = link
+        link.start()
+
+    def _stop(self, server_id: str) -> None:
+        link = self._links.pop(server_id)
+        task = asyncio.get_running_loop().create_task(link.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+def endpoint_of(server: CoreServerEntry) -> AmiEndpoint | None:
+    """The AMI endpoint of a core server; ``ami_secret = 'env:NAME'`` reads $NAME (None when
+    it is not set: the link cannot log in)."""
+    secret = server.ami_secret
+    if secret.startswith("env:"):
+        name = secret[4:]
+        value = os.environ.get(name)
+        if value is None:
+            log.error("core server %s: ami_secret names $%s, which is not set", server.slug, name)
+            return None
+        secret = value
+    return AmiEndpoint(server.ami_host, server.ami_port, server.ami_username, secret)

@@ -1,0 +1,24 @@
+"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (aiohttp answers 413)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bridge.errors import BadRequest
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The body as a JSON object; ``{}`` when there is none (curl -X POST sends none)."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON", error_id="invalid-json") from None
+    if not isinstance(value, dict):
+        raise BadRequest("The body must be a JSON object", error_id="invalid-body")
+    return value

@@ -1,0 +1,47 @@
+"""Extension actions: ``EXT/originate``, ``EXT/enableDnd``, ``EXT/disableDnd`` (204 each)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bridge.access import Action, can_act
+from bridge.actions import normalize_destination
+from bridge.api.body import json_object
+from bridge.api.resolve import Target
+from bridge.directory import CoreServerEntry, ExtensionEntry
+from bridge.errors import Forbidden
+from bridge.keys import actions_key
+
+
+async def originate(request: web.Request, target: Target) -> web.Response:
+    # DESIGN.md section 2's order: the body (413, 400), the right (403), the value (422).
+    body = await json_object(request)
+    server, extension = _allowed(target, Action.ORIGINATE)
+    destination = normalize_destination(body.get("destinationNumber"))
+    await request.app[actions_key].originate(server, extension, destination)
+    return web.Response(status=204)
+
+
+async def enable_dnd(request: web.Request, target: Target) -> web.Response:
+    return await _set_dnd(request, target, on=True)
+
+
+async def disable_dnd(request: web.Request, target: Target) -> web.Response:
+    return await _set_dnd(request, target, on=False)
+
+
+async def _set_dnd(request: web.Request, target: Target, *, on: bool) -> web.Response:
+    await json_object(request)
+    server, extension = _allowed(target, Action.DND)
+    await request.app[actions_key].set_dnd(server, extension, on)
+    return web.Response(status=204)
+
+
+def _allowed(target: Target, action: Action) -> tuple[CoreServerEntry, ExtensionEntry]:
+    assert target.server is not None and target.extension is not None
+    if not can_act(target.account, target.extension, action):
+        raise Forbidden(
+            f"This account may not {action} on extension {target.extension.number}",
+            error_id="action-forbidden",
+        )
+    return target.server.entry, target.extension
