@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from bridge.directory import AccountEntry
 from bridge.directory.snapshot import Snapshot
-from bridge.errors import Unauthenticated
+from bridge.errors import RateLimited, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,14 @@ def hash_password(password: str) -> str:
 class Authenticator:
     """Checks ``Authorization: Basic`` headers against the accounts of a snapshot."""
 
-    def __init__(self, workers: int = 2) -> None:
+    def __init__(self, workers: int = 2, max_waiting: int = 32) -> None:
         self._hasher = PasswordHasher()
         self._key = os.urandom(32)
         self._remembered: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self.verifications = 0
+        self._in_flight = 0
+        self._max_in_flight = workers + max_waiting
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -75,9 +77,21 @@ class Authenticator:
         return account
 
     async def _verify(self, stored: str, password: str) -> bool:
+        # A flood of wrong guesses must not queue real logins behind it for long: past the
+        # bound, the answer is "try again in a second" at once.
+        if self._in_flight >= self._max_in_flight:
+            raise RateLimited(
+                "Too many logins are being checked; try again shortly",
+                retry_after=1,
+                error_id="login-busy",
+            )
         self.verifications += 1
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._verify_sync, stored, password)
+        self._in_flight += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._executor, self._verify_sync, stored, password)
+        finally:
+            self._in_flight -= 1
 
     def _verify_sync(self, stored: str, password: str) -> bool:
         try:

@@ -42,12 +42,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(settings, args))
     except KeyboardInterrupt:
         return 130
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"bridge: {database_problem(exc)}", file=sys.stderr)
+        return 1
+
+
+def database_problem(exc: BaseException) -> str:
+    """One line on what went wrong with the database: never the SQL, its parameters (a
+    password hash, say) or a traceback."""
+    cause: BaseException = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    lowered = text.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return "the database is not migrated: run `bridge db upgrade` first"
+    if isinstance(exc, OSError) or isinstance(cause, OSError) or "connect" in lowered:
+        return f"cannot reach the database: {type(cause).__name__}: {text[:200]}"
+    return f"database error: {type(cause).__name__}: {text[:200]}"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(add_help=False)
+    top.add_argument("--config", metavar="FILE", help="TOML config (default: $BRIDGE_CONFIG)")
+    # Subcommands take --config too, without overwriting one given before the subcommand.
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="FILE", help="TOML config (default: $BRIDGE_CONFIG)")
-    parser = argparse.ArgumentParser(prog="bridge", description=__doc__, parents=[common])
+    common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="TOML config (default: $BRIDGE_CONFIG)",
+    )
+    parser = argparse.ArgumentParser(prog="bridge", description=__doc__, parents=[top])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the service")
@@ -99,7 +123,7 @@ async def serve(settings: Settings) -> int:
         await runner.cleanup()
         return 2
     except (SQLAlchemyError, OSError) as exc:
-        print(f"bridge: cannot open the database: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"bridge: {database_problem(exc)}", file=sys.stderr)
         await runner.cleanup()
         return 2
     stop = asyncio.Event()
@@ -108,7 +132,12 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         site = web.TCPSite(runner, settings.http.host, settings.http.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            where = f"{settings.http.host}:{settings.http.port}"
+            print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
+            return 2
         log.info("listening on http://%s:%d", settings.http.host, settings.http.port)
         await stop.wait()
         log.info("stopping")
@@ -153,7 +182,7 @@ def run_db_seed(settings: Settings, args: argparse.Namespace) -> int:
     try:
         asyncio.run(accounts.run_sql_script(settings.database.url, script))
     except SQLAlchemyError as exc:
-        print(f"bridge: {args.file}: {exc.__cause__ or exc}", file=sys.stderr)
+        print(f"bridge: {args.file}: {database_problem(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # driver errors (sqlite3, asyncpg) carry the SQL error text
         print(f"bridge: {args.file}: {exc}", file=sys.stderr)

@@ -74,8 +74,8 @@ class RateLimited(BridgeError):
 
     error_id = "rate-limited"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
+    def __init__(self, message: str, retry_after: int, error_id: str | None = None) -> None:
+        super().__init__(message, error_id=error_id, retryAfter=retry_after)
         self.retry_after = retry_after
 
 

@@ -163,7 +163,6 @@ def load_settings(
             raise ConfigError(f"config file {path} cannot be read: {exc}") from None
     sections: dict[str, Any] = {}
     section_types = {f.name: f.type for f in dataclasses.fields(Settings)}
-    _refuse_unknown_environment(environ, section_types)
     for name, table in raw.items():
         if name not in section_types:
             raise ConfigError(f"unknown section [{name}] in the config file")
@@ -185,17 +184,6 @@ def load_settings(
     settings = Settings(**sections)
     settings.validate()
     return settings
-
-
-def _refuse_unknown_environment(environ: Mapping[str, str], sections: Mapping[str, Any]) -> None:
-    """``BRIDGE_<SECTION>_<KEY>`` naming a known section but no key of it is a typo."""
-    for name in environ:
-        for section in sections:
-            prefix = f"BRIDGE_{section.upper()}_"
-            if name.startswith(prefix):
-                key = name[len(prefix) :].lower()
-                if key not in typing.get_type_hints(_section_class(section)):
-                    raise ConfigError(f"unknown setting {name} in the environment")
 
 
 def _section_class(name: str) -> type[Any]:

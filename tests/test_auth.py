@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 
@@ -113,3 +114,28 @@ def test_parse_basic(value: str, expected: tuple[str, str]) -> None:
 def test_parse_basic_refuses(value: str | None) -> None:
     with pytest.raises(Unauthenticated):
         parse_basic(value)
+
+
+async def test_a_flood_of_logins_is_bounded_not_queued() -> None:
+    from bridge.errors import RateLimited
+
+    auth = Authenticator(workers=1, max_waiting=2)
+    try:
+        slow = PasswordHasher().hash("pw")  # the default cost: each check takes a while
+        snapshot = snapshot_with(("ann", slow, True))
+
+        async def attempt() -> str:
+            try:
+                await auth.authenticate(header("ann", "wrong"), snapshot)
+            except RateLimited as error:
+                assert error.retry_after == 1 and error.error_id == "login-busy"
+                return "busy"
+            except Unauthenticated:
+                return "refused"
+            return "accepted"
+
+        outcomes = await asyncio.gather(*(attempt() for _ in range(6)))
+        assert sorted(outcomes) == ["busy"] * 3 + ["refused"] * 3
+        assert auth.verifications == 3
+    finally:
+        auth.close()

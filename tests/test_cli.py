@@ -228,3 +228,58 @@ async def test_a_failing_seed_file_changes_nothing(database_url: str, tmp_path: 
             assert await connection.scalar(sa.text("SELECT count(*) FROM core_servers")) == 0
     finally:
         await engine.dispose()
+
+
+async def test_config_before_the_subcommand_counts(tmp_path: Path) -> None:
+    config = tmp_path / "bridge.toml"
+    config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "x.db"}"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bridge",
+        "--config",
+        str(config),
+        "db",
+        "upgrade",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    )
+    out, _ = await process.communicate()
+    assert (process.returncode, out) == (0, b"0001 (head)\n")
+    assert (tmp_path / "x.db").exists() and not (tmp_path / "bridge.db").exists()
+    code, _, err = await bridge(
+        "--config",
+        str(tmp_path / "nope.toml"),
+        "db",
+        "current",
+        url="sqlite+aiosqlite:///unused.db",
+    )
+    assert code == 2 and "does not exist" in err
+
+
+@pytest.mark.parametrize("empty_database_url", ["sqlite"], indirect=True)
+async def test_cli_failures_are_one_line_without_secrets(empty_database_url: str) -> None:
+    code, out, err = await bridge(
+        "account", "add", "bob", url=empty_database_url, stdin="hunter2-secret\n"
+    )
+    assert code == 1
+    assert "Traceback" not in err and "argon2" not in err and "hunter2" not in err + out
+    assert "bridge db upgrade" in err
+    code, _, err = await bridge(
+        "db", "upgrade", url="postgresql+asyncpg://nobody:pw-x@127.0.0.1:9/none"
+    )
+    assert code == 1 and "Traceback" not in err and "pw-x" not in err
+    assert "cannot reach the database" in err
+
+
+async def test_a_busy_port_is_a_message(database_url: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = await bridge("serve", url=database_url, BRIDGE_HTTP_PORT=str(port))
+    assert code == 2 and "Traceback" not in err
+    assert f"cannot listen on 127.0.0.1:{port}" in err

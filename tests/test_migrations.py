@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bridge import migrate, models
 from bridge.db import create_engine
+from bridge.sqltypes import UtcTimestamp
 from tests.conftest import BACKENDS
 from tests.support import Seed
 
@@ -139,9 +140,7 @@ async def test_created_at_keeps_insertion_order_within_a_transaction(seed: Seed)
             )
     async with seed.engine.connect() as connection:
         rows = (await connection.execute(sa.text("SELECT username, created_at FROM users"))).all()
-    times = {
-        name: models.UtcTimestamp().process_result_value(t, seed.engine.dialect) for name, t in rows
-    }
+    times = {name: UtcTimestamp().process_result_value(t, seed.engine.dialect) for name, t in rows}
     assert times["u1"] is not None and times["u2"] is not None and times["u3"] is not None
     assert times["u1"] <= times["u2"] <= times["u3"]
 

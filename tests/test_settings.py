@@ -60,7 +60,6 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("[database]\nurl = 'mysql://x'\n", {}, "database.url"),
         ("", {"BRIDGE_HTTP_PORT": "eighty"}, "BRIDGE_HTTP_PORT"),
         ("", {"BRIDGE_AMI_ACTION_TIMEOUT": "0"}, "ami.action_timeout"),
-        ("", {"BRIDGE_HTTP_PROT": "1"}, "BRIDGE_HTTP_PROT"),
         ("[http\n", {}, "cannot be read"),
         ("http = 1\n", {}, "[http] must be a table"),
     ],
@@ -72,6 +71,11 @@ def test_bad_keys_and_values_are_named(
     path.write_text(text)
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace(".", r"\.")):
         load_settings(path, environ=env)
+
+
+def test_other_bridge_variables_are_left_alone() -> None:
+    # e.g. an AMI secret kept in the environment (core_servers.ami_secret = 'env:NAME')
+    assert load_settings(None, environ={"BRIDGE_AMI_SECRET_DEFAULT": "s3cret"}) == Settings()
 
 
 def test_missing_file_is_named(tmp_path: Path) -> None:

@@ -1,10 +1,7 @@
-"""Turns the rows of the directory tables into a :class:`Snapshot`, deciding licensing.
+"""Turns the rows of the directory tables into a :class:`Snapshot`.
 
-Licensing (DESIGN.md section 4): a user is licensed/full when its license is of its own core
-server, of kind ``full``, not expired, and the user is within the license's seats, counting that
-core server's users on the license in ``(created_at, id)`` order. Rows left dangling by an admin
-shell (a license, user, queue or extension that is missing or on another core server) count as
-unbound, never as an error.
+Rows left dangling by an admin shell (a license, user, queue or extension that is missing or on
+another core server) count as unbound, never as an error.
 """
 
 from __future__ import annotations
@@ -23,10 +20,8 @@ from bridge.directory.entries import (
     QueueEntry,
     UserEntry,
 )
+from bridge.directory.licensing import Row, creation_order, decide_licensing
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
-
-Row = Mapping[Any, Any]
-FAR_FUTURE = dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +51,7 @@ def build_snapshot(rows: DirectoryRows, now: dt.datetime, version: int) -> Snaps
             agents_by_queue,
             licensed_users,
         )
-        for row in sorted(rows.core_servers, key=_creation_order)
+        for row in sorted(rows.core_servers, key=creation_order)
     ]
     user_ids = {row["id"] for row in rows.users}
     accounts = _accounts(rows.accounts, rows.grants, user_ids)
@@ -69,36 +64,6 @@ def build_snapshot(rows: DirectoryRows, now: dt.datetime, version: int) -> Snaps
         core_servers_by_slug={i.entry.slug: i for i in indexes},
         accounts_by_username={a.username: a for a in accounts},
     )
-
-
-def decide_licensing(
-    licenses: Iterable[Row], users: Iterable[Row], now: dt.datetime
-) -> tuple[set[str], dt.datetime | None]:
-    """The ids of licensed/full users, and when the next license expires (if one will)."""
-    holders: dict[str, list[Row]] = defaultdict(list)
-    for user in users:
-        if user["license_id"] is not None:
-            holders[user["license_id"]].append(user)
-    licensed: set[str] = set()
-    valid_until: dt.datetime | None = None
-    for license_ in licenses:
-        expires_at = license_["expires_at"]
-        if license_["kind"] != "full" or license_["seats"] <= 0:
-            continue
-        if expires_at is not None:
-            if expires_at <= now:
-                continue
-            valid_until = expires_at if valid_until is None else min(valid_until, expires_at)
-        seated = sorted(
-            (
-                u
-                for u in holders[license_["id"]]
-                if u["core_server_id"] == license_["core_server_id"]
-            ),
-            key=_creation_order,
-        )
-        licensed.update(u["id"] for u in seated[: license_["seats"]])
-    return licensed, valid_until
 
 
 def _index_core_server(
@@ -155,7 +120,7 @@ def _index_core_server(
     agents = {
         q.id: tuple(
             _agent(a, q, extensions_by_id)
-            for a in sorted(agents_by_queue.get(q.id, ()), key=_creation_order)
+            for a in sorted(agents_by_queue.get(q.id, ()), key=creation_order)
         )
         for q in queues
     }
@@ -236,10 +201,6 @@ def _accounts(
             )
         )
     return accounts
-
-
-def _creation_order(row: Row) -> tuple[dt.datetime, str]:
-    return (row["created_at"] or FAR_FUTURE, row["id"])
 
 
 def _number_order(number: str) -> tuple[int, int, str]:

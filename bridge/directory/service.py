@@ -18,7 +18,7 @@ from bridge.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SnapshotListener = Callable[[Snapshot, Snapshot], None]
-MAX_RETRY_SECONDS = 5.0
+RETRY_SECONDS = 0.5  # while the database is unreachable: one connection attempt each time
 
 
 class DirectoryService:
@@ -62,7 +62,12 @@ class DirectoryService:
     async def reload(self) -> Snapshot:
         rows = await load_rows(self._engine)
         old = self.current
-        new = build_snapshot(rows, utcnow(), version=old.version + 1)
+        try:
+            new = build_snapshot(rows, utcnow(), version=old.version + 1)
+        except Exception:
+            log.exception("the directory could not be built; keeping the last snapshot")
+            self.database_ok = True
+            return old
         self.current = new
         self.database_ok = True
         self.reloads += 1
@@ -82,14 +87,20 @@ class DirectoryService:
         return self.current
 
     async def _watch(self) -> None:
-        delay = self._poll_interval
         while True:
-            await asyncio.sleep(delay)
+            await asyncio.sleep(self._poll_interval if self.database_ok else RETRY_SECONDS)
             try:
-                changed = await self._detector.changed()
-                if changed or not self.database_ok or self.current.expired(utcnow()):
+                if not self.database_ok:
+                    await self._reopen()
                     await self.reload()
-                delay = self._poll_interval
+                    log.info("directory database reachable again")
+                    continue
+                changed = await self._detector.changed()
+                if self._detector.reopen_needed:
+                    log.warning("the database was replaced; reopening its connections")
+                    await self._reopen()
+                if changed or self.current.expired(utcnow()):
+                    await self.reload()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -99,11 +110,10 @@ class DirectoryService:
                         type(exc).__name__,
                     )
                 self.database_ok = False
-                delay = min(MAX_RETRY_SECONDS, max(delay * 2, 0.25))
-                await self._reopen_detector()
 
-    async def _reopen_detector(self) -> None:
+    async def _reopen(self) -> None:
+        """Fresh connections for the detector and the pool (raises while the database is down)."""
         with contextlib.suppress(Exception):
             await self._detector.close()
-        with contextlib.suppress(Exception):
-            await self._detector.open()
+        await self._engine.dispose()
+        await self._detector.open()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bridge.models import NOW_DEFAULT, UUID_DEFAULT, UtcTimestamp
+from bridge.sqltypes import NOW_DEFAULT, UUID_DEFAULT, UtcTimestamp
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bridge.directory.build import DirectoryRows, build_snapshot, decide_licensing
+from bridge.directory.build import DirectoryRows, build_snapshot
+from bridge.directory.licensing import decide_licensing
 from tests.support import utc
 
 NOW = utc(2026, 6, 1)

@@ -4,13 +4,18 @@ requests never reload the directory."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from bridge import models
+from bridge.db import create_engine
 from bridge.keys import directory_key
 from tests.conftest import StartBridge
 from tests.support import P, Seed, basic, call
@@ -169,3 +174,101 @@ async def test_core_server_added_and_disabled(
     await eventually(status_is(client, new, 403))
     await seed.sql("DELETE FROM core_servers WHERE slug = 'new'")
     await eventually(status_is(client, new, 404))
+
+
+# SQLite's type affinity lets these values in; PostgreSQL's types refuse them.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE licenses SET seats = 2.5",
+        "UPDATE licenses SET seats = 'abc'",
+        "UPDATE queues SET identifier = X'ff' WHERE identifier = 'closed'",
+        "UPDATE extensions SET display_name = X'4142'",
+        "UPDATE extensions SET extension_number = 100 WHERE extension_number = '100'",
+        "UPDATE users SET username = X'ff' WHERE username = 'frank'",
+        "UPDATE core_servers SET ami_port = 5038.5",  # the row is left out: 404 below
+        "UPDATE agents SET penalty = 'high'",
+    ],
+)
+async def test_oddly_typed_sqlite_values_never_break_the_service(
+    world: World, seed: Seed, start_bridge: StartBridge, statement: str
+) -> None:
+    client = await start_bridge()
+    directory = client.app[directory_key]
+    before = directory.reloads
+    await seed.sql(statement)
+    async with asyncio.timeout(VISIBLE_WITHIN):
+        await directory.wait_for_version(directory.current.version + 1)
+    assert directory.reloads > before and directory.database_ok
+    for path in (
+        f"{P}/coreServers/{world.cs}/extensions",
+        f"{P}/coreServers/{world.cs}/users",
+        f"{P}/coreServers/{world.cs}/extensions/{world.ext['100']}",
+        f"{P}/coreServers/{world.cs}/queues/getByName/support/agents",
+    ):
+        status, body = await call(client, "GET", path)
+        assert status in (200, 403, 404), (path, status)
+        if status == 404:
+            assert body["error"] == "core-server-not-found" and "ami_port" in statement
+
+
+@sqlite_only
+async def test_a_fractional_seat_count_licenses_nobody(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    await seed.sql(
+        "UPDATE licenses SET seats = 2.5"
+        " WHERE id = (SELECT license_id FROM users WHERE username = 'alice')"
+    )
+    client = await start_bridge()
+    status, body = await call(client, "GET", f"{P}/coreServers/{world.cs}/extensions")
+    assert (status, [e["extensionNumber"] for e in body]) == (200, ["107"])
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    "written", ["2020-13-45 00:00:00", "1577836800", "2020-01-01 00:00:00 UTC", "01/01/2099"]
+)
+async def test_an_unreadable_expiry_fails_closed(
+    world: World, seed: Seed, start_bridge: StartBridge, written: str
+) -> None:
+    await seed.sql(
+        "UPDATE licenses SET expires_at = :t"
+        " WHERE id = (SELECT license_id FROM users WHERE username = 'alice')",
+        t=written,
+    )
+    client = await start_bridge()
+    status, _ = await call(client, "GET", f"{P}/coreServers/{world.cs}/extensions/getByName/100")
+    assert status == 403
+
+
+@sqlite_only
+async def test_a_replaced_sqlite_file_is_noticed(
+    world: World, seed: Seed, start_bridge: StartBridge, tmp_path: Path
+) -> None:
+    client = await start_bridge()
+    path = Path(seed.engine.url.database or "")
+    copy = tmp_path / "copy.db"
+    async with seed.engine.connect() as connection:
+        await connection.exec_driver_sql(f"VACUUM INTO '{copy}'")
+    other = create_engine(f"sqlite+aiosqlite:///{copy}")
+    try:
+        await Seed(other).sql(
+            "UPDATE extensions SET display_name = 'Swapped' WHERE id = :id", id=world.ext["100"]
+        )
+    finally:
+        await other.dispose()
+    os.replace(copy, path)
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")
+    ext = f"{P}/coreServers/{world.cs}/extensions/{world.ext['100']}"
+
+    async def swapped() -> bool:
+        return bool((await call(client, "GET", ext))[1]["displayName"] == "Swapped")
+
+    await eventually(swapped)
