@@ -199,7 +199,9 @@ class AmiLink:
         try:
             async with asyncio.timeout(self._settings.action_timeout):
                 _, protocol = await loop.create_connection(
-                    lambda: ClientProtocol(self._on_event), endpoint.host, endpoint.port
+                    lambda: ClientProtocol(self._on_event, self._on_lost),
+                    endpoint.host,
+                    endpoint.port,
                 )
         except (OSError, TimeoutError) as exc:
             log.warning(
@@ -261,6 +263,11 @@ class AmiLink:
                     return
             except AmiDisconnected:
                 return
+
+    def _on_lost(self) -> None:
+        # At once, not when the supervisor next runs: nothing may be sent on a dead link.
+        if self._state is LinkState.CONNECTED:
+            self._set_state(LinkState.DISCONNECTED)
 
     def _set_state(self, state: LinkState) -> None:
         if state is self._state:

@@ -29,8 +29,11 @@ class AmiDisconnected(ConnectionError):
 class ClientProtocol(AMIProtocol):  # type: ignore[misc]
     """One AMI connection. ``on_event`` gets every message that answers no pending action."""
 
-    def __init__(self, on_event: Callable[[Message], None]) -> None:
+    def __init__(
+        self, on_event: Callable[[Message], None], on_lost: Callable[[], None] | None = None
+    ) -> None:
         self._on_event = on_event
+        self._on_lost = on_lost
         self._parser = AmiParser()
         self.lost: asyncio.Future[BaseException | None] = asyncio.get_running_loop().create_future()
         self.received = 0
@@ -82,6 +85,8 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
                 )
         if not self.lost.done():
             self.lost.set_result(exc)
+            if self._on_lost is not None:
+                self._on_lost()
 
     def close(self) -> None:
         if not self.closed and self.transport is not None:

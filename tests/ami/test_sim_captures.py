@@ -9,7 +9,9 @@ from types import MappingProxyType
 import pytest
 
 from bridge.ami.simulator import SimulatedPbx
-from tests.ami.captures import load, normalise, read_messages, replay
+from tests.ami.captures import load, needs_captures, normalise, read_messages, replay
+
+pytestmark = needs_captures
 
 
 def _strict(pbx: SimulatedPbx) -> None:

@@ -1,0 +1,96 @@
+"""The bridge's AMI links follow the directory: core servers added, changed, disabled or deleted
+by SQL are connected, reconnected or logged off without a restart; /healthz shows each link."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bridge.ami.simulator import SimulatedPbx
+from tests.conftest import StartBridge
+from tests.pbx import FAST_AMI
+from tests.support import P, Seed, call, poll_until
+
+
+async def status_of(client: TestClient[Any, Any], slug: str, expected: str) -> None:
+    async def probe() -> bool:
+        status, body = await call(client, "GET", f"{P}/coreServers/getByName/{slug}")
+        return status == 200 and body["amiStatus"] == expected
+
+    async with asyncio.timeout(5):
+        await poll_until(probe)
+
+
+async def test_core_servers_added_changed_disabled_by_sql(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    await seed.account("admin", "admin-pw", is_admin=True)
+    client = await start_bridge(ami=FAST_AMI)
+    assert await call(client, "GET", f"{P}/coreServers") == (200, [])
+
+    await seed.core_server(
+        "pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="bridge-secret"
+    )
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(1)
+    await status_of(client, "pbx1", "connected")
+    async with client.get("/healthz") as response:
+        assert response.status == 200
+        health = await response.json()
+    assert [(s["slug"], s["amiStatus"]) for s in health["coreServers"]] == [("pbx1", "connected")]
+    assert "bridge-secret" not in str(health)
+
+    # a changed secret: logged off, then logged in again with the new one
+    pbx.users["bridge"] = type(pbx.users["bridge"])("bridge", "new-secret")
+    await seed.sql("UPDATE core_servers SET ami_secret = 'new-secret' WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(2)
+    assert pbx.actions("Login")[-1].message["Secret"] == "new-secret"
+    assert pbx.action_count("Logoff") == 1
+    await status_of(client, "pbx1", "connected")
+
+    # a name change alone does not touch the link
+    await seed.sql("UPDATE core_servers SET name = 'Renamed' WHERE slug = 'pbx1'")
+    await status_of(client, "pbx1", "connected")
+    await seed.sql("UPDATE core_servers SET enabled = FALSE WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_sessions(0)
+    assert pbx.action_count("Logoff") == 2
+    assert pbx.login_attempts == 2
+
+    await seed.sql("UPDATE core_servers SET enabled = TRUE WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(3)
+    await seed.sql("DELETE FROM core_servers WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_sessions(0)
+
+
+async def test_wrong_secret_shows_login_failed(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    await seed.account("admin", "admin-pw", is_admin=True)
+    await seed.core_server("pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="nope")
+    client = await start_bridge(ami=FAST_AMI)
+    await status_of(client, "pbx1", "loginFailed")
+    assert pbx.failed_logins == FAST_AMI.get("login_attempts", 3)
+
+
+async def test_secret_from_the_environment(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("PBX1_AMI_SECRET", "bridge-secret")
+    await seed.account("admin", "admin-pw", is_admin=True)
+    await seed.core_server(
+        "pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="env:PBX1_AMI_SECRET"
+    )
+    await seed.core_server(
+        "pbx2", ami_port=pbx.port, ami_username="bridge", ami_secret="env:NOT_SET_ANYWHERE"
+    )
+    client = await start_bridge(ami=FAST_AMI)
+    await status_of(client, "pbx1", "connected")
+    await status_of(client, "pbx2", "loginFailed")
+    assert pbx.actions("Login")[0].message["Secret"] == "bridge-secret"
+    assert pbx.login_attempts == 1  # nothing was tried for pbx2
