@@ -115,18 +115,18 @@ class ActionService:
             action_id,
             PendingOriginate(server.slug, extension.number, destination, time.monotonic()),
         )
-        try:
-            await link.send(headers)
-        except BaseException:
-            self.originates.forget(action_id)
-            raise
         log.info(
-            "originate %s -> %s on %s queued (%s)",
+            "originate %s -> %s on %s sent (%s)",
             extension.number,
             destination,
             server.slug,
             action_id,
         )
+        try:
+            await link.send(headers)
+        except BaseException:
+            self.originates.forget(action_id)
+            raise
 
     async def set_dnd(self, server: CoreServerEntry, extension: ExtensionEntry, on: bool) -> None:
         """AstDB decides the answer; the BLF device state follows (failures logged, retried)."""

@@ -1,4 +1,4 @@
-"""The ``bridge`` command line: serve, db, account, hash-password."""
+"""The ``bridge`` command line: serve, db, account, hash-password, demo."""
 
 from __future__ import annotations
 
@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
 
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="the bridge over a SIMULATED PBX and a throw-away database (the iSymphony page's ids)",
+    )
+    demo.add_argument("--port", type=int, default=58080, help="HTTP port (default 58080)")
+    demo.set_defaults(run=run_demo)
+
     hashp = commands.add_parser(
         "hash-password", parents=[common], help="print an argon2id hash for SQL seeding"
     )
@@ -144,6 +152,12 @@ async def serve(settings: Settings) -> int:
     finally:
         await runner.cleanup()
     return 0
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bridge.demo import run_demo as demo
+
+    return asyncio.run(demo(settings, args.port))
 
 
 def run_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,109 @@
+"""``bridge demo``: every curl line of the iSymphony page answers as the page says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT.parent / "shared" / "seed" / "isymphony-3.2-live-extensions.txt"
+# A copy of the page's curl lines, for checkouts without ../shared; kept equal to the page.
+COPY = ROOT / "tests" / "data" / "seed_curl_examples.txt"
+
+
+def curl_lines() -> list[str]:
+    copy = [line for line in COPY.read_text().splitlines() if line.startswith("curl ")]
+    if PAGE.exists():
+        page = [line for line in PAGE.read_text().splitlines() if line.startswith("curl ")]
+        assert page == copy, "tests/data/seed_curl_examples.txt differs from the seed page"
+    return copy
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_every_curl_line_of_the_page_works_against_the_demo() -> None:
+    lines = curl_lines()
+    assert len(lines) == 8
+    curl = shutil.which("curl")
+    assert curl is not None, "curl is needed to run the page's curl lines"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bridge",
+        "demo",
+        "--port",
+        str(port),
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    try:
+        await wait_until_up(port)
+        for line in lines:
+            args = shlex.split(line.replace("localhost:58080", f"localhost:{port}"))
+            result = await asyncio.create_subprocess_exec(
+                curl,
+                "--silent",
+                "--show-error",
+                *args[1:],
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await result.communicate()
+            assert result.returncode == 0, err
+            head, _, body = out.decode().partition("\r\n\r\n")
+            status = int(head.split()[1])
+            if "-X POST" in line:
+                assert status == 204, (line, out)
+                assert body == ""
+            else:
+                assert status == 200, (line, out)
+                answer = json.loads(body)
+                one = answer[0] if isinstance(answer, list) else answer
+                assert one["id"] == "ef2faba9-8557-49c1-9ffc-5a71f41c7a23"
+                assert (one["extensionNumber"], one["displayName"]) == ("4224", "Michael Y")
+                assert list(one)[:5] == [
+                    "id",
+                    "extensionNumber",
+                    "displayName",
+                    "configurationId",
+                    "permissionId",
+                ]
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.stderr is not None
+    log = (await process.stderr.read()).decode()
+    assert "SIMULATED PBX" in log
+    assert "originate 4224 -> 18005555555 on default answered" in log
+
+
+async def wait_until_up(port: int) -> None:
+    async with aiohttp.ClientSession() as session, asyncio.timeout(30):
+        while True:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    body = await response.json()
+                    if body["coreServers"] and body["coreServers"][0]["amiStatus"] == "connected":
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)  # waiting for another process to listen
