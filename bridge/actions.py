@@ -91,11 +91,13 @@ class OriginateTracker:
 
 
 class ActionService:
-    def __init__(self, links: LinkRegistry, settings: Settings, live: LiveState) -> None:
+    def __init__(
+        self, links: LinkRegistry, settings: Settings, live: LiveState, tracker: OriginateTracker
+    ) -> None:
         self._links = links
         self._settings = settings
         self._live = live
-        self.originates = OriginateTracker(settings.ami.originate_timeout + 60)
+        self.originates = tracker
         self._background: set[asyncio.Task[None]] = set()
 
     async def originate(
@@ -140,6 +142,9 @@ class ActionService:
             except AmiActionFailed as error:
                 if error.details.get("amiMessage") != DBDEL_MISSING:
                     raise
+        updater = self._links.updater(server.id)
+        if updater is not None:
+            updater.set_dnd(extension.number, on)
         state = dnd.device_state_on if on else dnd.device_state_off
         if not await self._write_device_state(link, f"DND{extension.number}", state):
             task = asyncio.create_task(self._retry_device_state(link, extension.number, state))

@@ -11,8 +11,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bridge import migrate
-from bridge.actions import ActionService
-from bridge.ami.events import EventRouter
+from bridge.actions import ActionService, OriginateTracker
 from bridge.ami.links import LinkRegistry
 from bridge.api.errors import error_middleware
 from bridge.api.health import healthz
@@ -84,14 +83,14 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, live, directory = app[settings_key], app[live_key], app[directory_key]
-    actions: ActionService | None = None
+    tracker = OriginateTracker(settings.ami.originate_timeout + 60)
 
-    def router(core_server_id: str) -> EventRouter:
-        assert actions is not None
-        return EventRouter(core_server_id, {"OriginateResponse": [actions.originates.on_response]})
+    def numbers_of(core_server_id: str) -> list[str]:
+        index = directory.current.core_server(core_server_id)
+        return [] if index is None else [e.number for e in index.extensions]
 
-    links = LinkRegistry(settings.ami, live, router)
-    actions = ActionService(links, settings, live)
+    links = LinkRegistry(settings, live, {"OriginateResponse": [tracker.on_response]}, numbers_of)
+    actions = ActionService(links, settings, live, tracker)
     app[links_key] = links
     app[actions_key] = actions
     directory.subscribe(links.follow)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,12 +67,14 @@ class AmiLink:
         settings: AmiSettings,
         on_event: Callable[[Message], None],
         on_state: Callable[[LinkState], None] | None = None,
+        on_ready: Callable[[AmiLink], Awaitable[None]] | None = None,
     ) -> None:
         self.name = name
         self.endpoint = endpoint
         self._settings = settings
         self._on_event = on_event
         self._on_state = on_state
+        self._on_ready = on_ready
         self._state = LinkState.DISCONNECTED
         self._state_changed = asyncio.Condition()
         self._protocol: ClientProtocol | None = None
@@ -214,20 +216,32 @@ class AmiLink:
             return _Outcome.UNREACHABLE
         self._protocol = protocol
         heartbeat: asyncio.Task[None] | None = None
+        ready: asyncio.Task[None] | None = None
         try:
             if not await self._login(protocol):
                 return _Outcome.LOGIN_FAILED
             log.info("AMI %s: logged in to %s:%d", self.name, endpoint.host, endpoint.port)
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
+            if self._on_ready is not None:
+                ready = asyncio.create_task(self._run_ready(self._on_ready))
             await asyncio.shield(protocol.lost)
             log.warning("AMI %s: connection lost", self.name)
             return _Outcome.CLOSED if self._closing else _Outcome.LOST
         finally:
-            if heartbeat is not None:
-                heartbeat.cancel()
+            for task in (heartbeat, ready):
+                if task is not None:
+                    task.cancel()
             self._protocol = None
             protocol.close()
+
+    async def _run_ready(self, on_ready: Callable[[AmiLink], Awaitable[None]]) -> None:
+        try:
+            await on_ready(self)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("AMI %s: start-up work after login failed", self.name)
 
     async def _login(self, protocol: ClientProtocol) -> bool:
         self.login_attempts += 1

@@ -1,7 +1,8 @@
 """LinkRegistry: one AmiLink per enabled core server, following the directory.
 
 A core server added by SQL is connected, one whose AMI host, port, username or secret changed is
-reconnected, and one disabled or deleted is logged off, all without a restart.
+reconnected, and one disabled or deleted is logged off, all without a restart. Each link feeds
+its core server's live state (LiveUpdater) and re-syncs it after every login.
 """
 
 from __future__ import annotations
@@ -11,28 +12,39 @@ import logging
 import os
 from collections.abc import Callable
 
+from bridge.ami.events import EventHandler, EventRouter
 from bridge.ami.link import AmiEndpoint, AmiLink, LinkState
-from bridge.ami.protocol import Message
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState
-from bridge.settings import AmiSettings
+from bridge.live.sync import sync_live_state
+from bridge.live.updater import LiveUpdater
+from bridge.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RouterFactory = Callable[[str], Callable[[Message], None]]
-
 
 class LinkRegistry:
-    def __init__(self, settings: AmiSettings, live: LiveState, routers: RouterFactory) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        live: LiveState,
+        bindings: dict[str, list[EventHandler]],
+        numbers_of: Callable[[str], list[str]],
+    ) -> None:
         self._settings = settings
         self._live = live
-        self._routers = routers
+        self._bindings = bindings
+        self._numbers_of = numbers_of
         self._links: dict[str, AmiLink] = {}
+        self._updaters: dict[str, LiveUpdater] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def link(self, core_server_id: str) -> AmiLink | None:
         return self._links.get(core_server_id)
+
+    def updater(self, core_server_id: str) -> LiveUpdater | None:
+        return self._updaters.get(core_server_id)
 
     def follow(self, _old: Snapshot, new: Snapshot) -> None:
         """Directory listener: start, restart and stop links to match ``new``."""
@@ -49,7 +61,7 @@ class LinkRegistry:
             if current is not None:
                 self._stop(server_id)
             if endpoint is None:
-                self._live.server(server_id).ami_status = str(LinkState.LOGIN_FAILED)
+                self._live.server(server_id).set_ami_status(str(LinkState.LOGIN_FAILED))
                 continue
             self._start(server, endpoint)
 
@@ -61,16 +73,33 @@ class LinkRegistry:
 
     def _start(self, server: CoreServerEntry, endpoint: AmiEndpoint) -> None:
         live = self._live.server(server.id)
+        updater = LiveUpdater(live, self._settings.dnd)
+        bindings = {name: list(handlers) for name, handlers in self._bindings.items()}
+        for name in updater.event_names:
+            bindings.setdefault(name, []).append(updater)
 
         def on_state(state: LinkState) -> None:
-            live.ami_status = str(state)
+            live.set_ami_status(str(state))
 
-        link = AmiLink(server.slug, endpoint, self._settings, self._routers(server.id), on_state)
+        async def on_ready(link: AmiLink) -> None:
+            numbers = self._numbers_of(server.id)
+            await sync_live_state(link, updater, self._settings.dnd, numbers)
+
+        link = AmiLink(
+            server.slug,
+            endpoint,
+            self._settings.ami,
+            EventRouter(server.id, bindings),
+            on_state,
+            on_ready,
+        )
         self._links[server.id] = link
+        self._updaters[server.id] = updater
         link.start()
 
     def _stop(self, server_id: str) -> None:
         link = self._links.pop(server_id)
+        self._updaters.pop(server_id, None)
         task = asyncio.get_running_loop().create_task(link.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)

@@ -13,7 +13,8 @@ from bridge.api.resolve import Target
 from bridge.directory import AgentEntry
 from bridge.directory.snapshot import CoreServerIndex
 from bridge.keys import live_key
-from bridge.live import ServerLiveState
+from bridge.live import ServerLive as ServerLiveState
+from bridge.live.agents import dynamic_agents
 
 
 def agent_json(agent: AgentEntry, queue_identifier: str, live: ServerLiveState) -> dict[str, Any]:
@@ -32,14 +33,23 @@ def agent_json(agent: AgentEntry, queue_identifier: str, live: ServerLiveState) 
 
 async def list_queue_agents(request: web.Request, target: Target) -> web.Response:
     assert target.server is not None and target.queue is not None
-    members = target.server.agents_by_queue.get(target.queue.id.lower(), ())
-    return _agents_body(request, target, members)
+    queue_id = target.queue.id
+    static = target.server.agents_by_queue.get(queue_id.lower(), ())
+    dynamic = [a for a in _dynamic(target) if a.queue_id == queue_id]
+    return _agents_body(request, target, [*static, *dynamic])
 
 
 async def list_extension_agents(request: web.Request, target: Target) -> web.Response:
     assert target.server is not None and target.extension is not None
-    members = target.server.agents_by_extension.get(target.extension.id.lower(), ())
-    return _agents_body(request, target, members)
+    extension_id = target.extension.id
+    static = target.server.agents_by_extension.get(extension_id.lower(), ())
+    dynamic = [a for a in _dynamic(target) if a.extension_id == extension_id]
+    return _agents_body(request, target, [*static, *dynamic])
+
+
+def _dynamic(target: Target) -> list[AgentEntry]:
+    assert target.server is not None
+    return dynamic_agents(target.server, target.live.server(target.server.entry.id))
 
 
 async def get_agent(request: web.Request, target: Target) -> web.Response:

@@ -12,7 +12,8 @@ from bridge.api.resolve import Target
 from bridge.directory import ExtensionEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.keys import live_key
-from bridge.live import ServerLiveState
+from bridge.live import ServerLive as ServerLiveState
+from bridge.live.segments import segments_of
 
 _DND = {None: b"null", True: b"true", False: b"false"}
 
@@ -27,7 +28,7 @@ def extension_body(snapshot: Snapshot, extension: ExtensionEntry, live: ServerLi
             b',"dnd":',
             _DND[live.dnd_of(extension.number)],
             b',"deviceState":',
-            dumps(live.device_state_of(extension.device)),
+            dumps(live.device_state_of(extension.device, extension.number)),
             b"}",
         )
     )
@@ -59,8 +60,8 @@ async def get_extension(request: web.Request, target: Target) -> web.Response:
 async def list_call_segments(request: web.Request, target: Target) -> web.Response:
     assert target.server is not None and target.extension is not None
     live = request.app[live_key].server(target.server.entry.id)
-    segments = page(live.call_segments_of(target.extension.device), page_bounds(request.query))
-    return json_body(dumps(list(segments)))
+    segments = segments_of(target.extension, target.server, live)
+    return json_body(dumps(list(page(segments, page_bounds(request.query)))))
 
 
 def _head(extension: ExtensionEntry) -> bytes:

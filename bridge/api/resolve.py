@@ -9,6 +9,8 @@ from bridge import access
 from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry, QueueEntry, UserEntry
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.errors import Forbidden, NotFound
+from bridge.live import LiveState
+from bridge.live.agents import dynamic_agents
 
 
 class Kind(StrEnum):
@@ -34,6 +36,7 @@ class Target:
 
     snapshot: Snapshot
     account: AccountEntry
+    live: LiveState
     server: CoreServerIndex | None = None
     user: UserEntry | None = None
     queue: QueueEntry | None = None
@@ -41,8 +44,10 @@ class Target:
     extension: ExtensionEntry | None = None
 
 
-def resolve(steps: tuple[Step, ...], snapshot: Snapshot, account: AccountEntry) -> Target:
-    target = Target(snapshot, account)
+def resolve(
+    steps: tuple[Step, ...], snapshot: Snapshot, account: AccountEntry, live: LiveState
+) -> Target:
+    target = Target(snapshot, account, live)
     for step in steps:
         target = _RESOLVERS[step.kind](target, step)
     return target
@@ -125,7 +130,11 @@ def _queue(target: Target, step: Step) -> Target:
 def _agent(target: Target, step: Step) -> Target:
     index = _server(target)
     assert target.queue is not None
-    agent = index.agents_by_id.get((step.key or "").lower())
+    key = (step.key or "").lower()
+    agent = index.agents_by_id.get(key) or next(
+        (a for a in dynamic_agents(index, target.live.server(index.entry.id)) if a.id == key),
+        None,
+    )
     if agent is None or agent.queue_id != target.queue.id:
         raise NotFound(
             f"No agent {_said(step)} in queue {target.queue.identifier}", error_id="agent-not-found"

@@ -16,7 +16,7 @@ from aiohttp import web
 from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
 from bridge.api.resolve import Kind, Step, Target, resolve
 from bridge.errors import MethodNotAllowed, NotFound
-from bridge.keys import authenticator_key, directory_key
+from bridge.keys import authenticator_key, directory_key, live_key
 
 PREFIX = "/communication_manager/rest/live"
 
@@ -123,7 +123,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     snapshot = request.app[directory_key].current
     header = request.headers.get("Authorization")
     account = await request.app[authenticator_key].authenticate(header, snapshot)
-    return await handler(request, resolve(route.steps, snapshot, account))
+    target = resolve(route.steps, snapshot, account, request.app[live_key])
+    return await handler(request, target)
 
 
 def add_routes(app: web.Application) -> None:

@@ -133,6 +133,7 @@ def _index_core_server(
         extensions_by_id=extensions_by_id,
         extensions_by_number={e.number: e for e in extensions},
         extensions_by_user=_tuples(_group_entries(extensions, "user_id")),
+        extensions_by_device=_tuples(_group_by(extensions, "device")),
         queues=queues,
         queues_by_id={q.id.lower(): q for q in queues},
         queues_by_identifier={q.identifier: q for q in queues},
@@ -223,6 +224,14 @@ def _group_entries(entries: Iterable[Any], attribute: str) -> dict[str, list[Any
         value = getattr(entry, attribute)
         if value is not None:
             groups[value.lower()].append(entry)
+    return groups
+
+
+def _group_by(entries: Iterable[Any], attribute: str) -> dict[str, list[Any]]:
+    """Like _group_entries, keeping the key's case (device names are case-sensitive)."""
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for entry in entries:
+        groups[getattr(entry, attribute)].append(entry)
     return groups
 
 

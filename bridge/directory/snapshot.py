@@ -28,6 +28,7 @@ class CoreServerIndex:
     extensions_by_id: dict[str, ExtensionEntry]
     extensions_by_number: dict[str, ExtensionEntry]
     extensions_by_user: dict[str, tuple[ExtensionEntry, ...]]
+    extensions_by_device: dict[str, tuple[ExtensionEntry, ...]]
     queues: tuple[QueueEntry, ...]
     queues_by_id: dict[str, QueueEntry]
     queues_by_identifier: dict[str, QueueEntry]

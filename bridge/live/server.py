@@ -1,0 +1,115 @@
+"""ServerLive: everything live about one core server, and what each change notifies.
+
+Until the first sync after a (re)connect, and whenever the link is down, values read as unknown
+(``dnd`` None, device state ``UNKNOWN``, no channels, agents' ``paused`` None and ``state``
+``UNKNOWN``): never stale-but-confident. ``version`` moves on every change, so answers that
+include live values can be cached per version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bridge.live.channels import ChannelInfo, ChannelTable
+
+UNKNOWN = "UNKNOWN"
+# Asterisk's AST_DEVICE_* numbers, as QueueMember(Status) gives them (DESIGN.md section 6).
+MEMBER_STATES = (
+    "UNKNOWN",
+    "NOT_INUSE",
+    "INUSE",
+    "BUSY",
+    "INVALID",
+    "UNAVAILABLE",
+    "RINGING",
+    "RINGINUSE",
+    "ONHOLD",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What changed: ``kind`` is ``amiStatus``, ``device``, ``dnd``, ``channel`` or ``member``.
+
+    ``key`` is the device, the extension number, the channel's Uniqueid, or
+    ``(queue, interface)``; ``phase`` is ``start``, ``change`` or ``end`` for channels and
+    members."""
+
+    kind: str
+    key: object = None
+    phase: str = "change"
+    channel: ChannelInfo | None = None
+
+
+@dataclass(slots=True)
+class Member:
+    paused: bool
+    status: int
+    dynamic: bool
+    name: str
+    state_interface: str
+
+
+@dataclass(slots=True)
+class ServerLive:
+    core_server_id: str
+    ami_status: str = "disconnected"
+    synced: bool = False
+    version: int = 0
+    dnd: dict[str, bool] = field(default_factory=dict)
+    device_states: dict[str, str] = field(default_factory=dict)
+    hint_states: dict[str, str] = field(default_factory=dict)  # extension number -> state
+    channels: ChannelTable = field(default_factory=ChannelTable)
+    members: dict[tuple[str, str], Member] = field(default_factory=dict)
+    listeners: list[Callable[[ServerLive, Change], None]] = field(default_factory=list)
+
+    # -- reading -------------------------------------------------------------------------------
+    def dnd_of(self, number: str) -> bool | None:
+        return self.dnd.get(number, False) if self.synced else None
+
+    def device_state_of(self, device: str, number: str | None = None) -> str:
+        if not self.synced:
+            return UNKNOWN
+        state = self.device_states.get(device)
+        if state is None and number is not None:
+            state = self.hint_states.get(number)
+        return state or UNKNOWN
+
+    def member_of(self, queue: str, interface: str) -> tuple[bool | None, str]:
+        """``(paused, state)`` of a queue member; ``(None, UNKNOWN)`` while not known."""
+        member = self.members.get((queue, interface)) if self.synced else None
+        if member is None:
+            return None, UNKNOWN
+        status = member.status
+        return member.paused, MEMBER_STATES[status] if 0 <= status < len(MEMBER_STATES) else UNKNOWN
+
+    def dynamic_members(self) -> list[tuple[str, str, Member]]:
+        """``(queue, interface, member)`` of members added at run time (QueueAdd, agents)."""
+        if not self.synced:
+            return []
+        return [(q, i, m) for (q, i), m in self.members.items() if m.dynamic]
+
+    # -- changing ------------------------------------------------------------------------------
+    def notify(self, change: Change) -> None:
+        self.version += 1
+        for listener in self.listeners:
+            listener(self, change)
+
+    def set_ami_status(self, status: str) -> None:
+        if status == self.ami_status:
+            return
+        self.ami_status = status
+        if status != "connected":
+            self.forget_everything()
+        self.notify(Change("amiStatus"))
+
+    def forget_everything(self) -> None:
+        """The link is down: nothing live is known any more (clients learn it from the
+        ``amiStatus`` change, and refetch after the next ``synced``)."""
+        self.synced = False
+        self.dnd = {}
+        self.device_states = {}
+        self.hint_states = {}
+        self.channels = ChannelTable()
+        self.members = {}

@@ -1,0 +1,89 @@
+"""The (re)sync that follows every login: the live state rebuilt from Asterisk's own lists.
+
+DND from AstDB (``DBGetTree Family=DND``, or ``DBGet`` per extension on an Asterisk without
+DBGetTree), device states (``DeviceStateList``), hints (``ExtensionStateList``), channels
+(``CoreShowChannels``) and queue members (``QueueStatus``). Events that arrive meanwhile are
+replayed on top (see LiveUpdater), so there is no gap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from bridge.ami import commands
+from bridge.ami.link import AmiLink
+from bridge.ami.protocol import Message
+from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
+from bridge.live.updater import LiveUpdater
+from bridge.settings import DndSettings
+
+log = logging.getLogger(__name__)
+
+
+async def sync_live_state(
+    link: AmiLink, updater: LiveUpdater, dnd: DndSettings, numbers: Iterable[str]
+) -> bool:
+    """Rebuild the live state from Asterisk's lists; False when the link failed meanwhile."""
+    updater.begin_sync()
+    try:
+        dnd_state = await _dnd(link, dnd, list(numbers))
+        devices = await _list(link, {"Action": "DeviceStateList"}, "DeviceStateChange")
+        hints = await _list(link, {"Action": "ExtensionStateList"}, "ExtensionStatus")
+        channels = await _list(link, {"Action": "CoreShowChannels"}, "CoreShowChannel")
+        members = await _list(link, {"Action": "QueueStatus"}, "QueueMember")
+    except (AmiUnavailable, AmiTimeout) as error:
+        updater.abandon_sync()
+        log.warning("AMI %s: live state sync interrupted: %s", link.name, error.message)
+        return False
+    updater.finish_sync(dnd_state, devices, hints, channels, members)
+    log.info(
+        "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members)",
+        link.name,
+        sum(dnd_state.values()),
+        len(devices),
+        len(channels),
+        len(members),
+    )
+    return True
+
+
+async def _dnd(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
+    prefix = f"/{dnd.family}/"
+    try:
+        reply = await link.send(commands.db_get_tree(dnd.family), expect_list=True)
+    except AmiActionFailed:
+        return await _dnd_one_by_one(link, dnd, numbers)  # an Asterisk without DBGetTree
+    state = {}
+    for event in reply.events:
+        key = str(event.get("Key", ""))
+        if key.startswith(prefix):
+            state[key[len(prefix) :]] = event.get("Val") == dnd.value
+    return state
+
+
+async def _dnd_one_by_one(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
+    state = {}
+    for number in numbers:
+        try:
+            reply = await link.send(commands.db_get(dnd.family, number), expect_list=True)
+        except AmiActionFailed:
+            state[number] = False  # "Database entry not found"
+            continue
+        values = [e.get("Val") for e in reply.events if e.get("Event") == "DBGetResponse"]
+        state[number] = bool(values) and values[0] == dnd.value
+    return state
+
+
+async def _list(link: AmiLink, action: dict[str, str], event_name: str) -> list[Message]:
+    try:
+        reply = await link.send(action, expect_list=True)
+    except AmiActionFailed as error:
+        log.info("AMI %s: %s not available (%s)", link.name, action["Action"], error.message)
+        return []
+    return [_message(e) for e in reply.events if e.get("Event") == event_name]
+
+
+def _message(event: Mapping[str, Any]) -> Message:
+    return Message([(str(k), str(v)) for k, v in event.items()])
