@@ -14,17 +14,21 @@ from bridge import migrate
 from bridge.actions import ActionService, OriginateTracker
 from bridge.ami.links import LinkRegistry
 from bridge.api.errors import error_middleware
+from bridge.api.event_stream import PATH as EVENT_STREAM
+from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
 from bridge.api.routes import add_routes
 from bridge.auth import Authenticator
 from bridge.db import create_engine
 from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import EMPTY_SNAPSHOT
+from bridge.events import EventHub
 from bridge.keys import (
     actions_key,
     authenticator_key,
     directory_key,
     engine_key,
+    hub_key,
     links_key,
     live_key,
     settings_key,
@@ -47,6 +51,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(directory_ctx)
     app.cleanup_ctx.append(ami_ctx)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(EVENT_STREAM, event_stream)
     add_routes(app)
     return app
 
@@ -93,6 +98,7 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     actions = ActionService(links, settings, live, tracker)
     app[links_key] = links
     app[actions_key] = actions
+    app[hub_key] = EventHub(directory, live)
     directory.subscribe(links.follow)
     links.follow(EMPTY_SNAPSHOT, directory.current)
     try:

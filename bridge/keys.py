@@ -9,6 +9,7 @@ from bridge.actions import ActionService
 from bridge.ami.links import LinkRegistry
 from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
+from bridge.events import EventHub
 from bridge.live import LiveState
 from bridge.settings import Settings
 
@@ -18,4 +19,5 @@ directory_key = web.AppKey("directory", DirectoryService)
 authenticator_key = web.AppKey("authenticator", Authenticator)
 live_key = web.AppKey("live", LiveState)
 links_key = web.AppKey("links", LinkRegistry)
+hub_key = web.AppKey("hub", EventHub)
 actions_key = web.AppKey("actions", ActionService)

@@ -23,29 +23,42 @@ def dynamic_agents(index: CoreServerIndex, live: ServerLive) -> list[AgentEntry]
     those the directory already lists as agents of that queue."""
     agents = []
     for queue_identifier, interface, member in live.dynamic_members():
-        queue = index.queues_by_identifier.get(queue_identifier)
-        if queue is None:
-            continue
-        extensions = index.extensions_by_device.get(interface) or index.extensions_by_device.get(
-            member.state_interface, ()
+        agent = member_agent(
+            index, queue_identifier, interface, member.state_interface, member.name
         )
-        if not extensions:
-            continue
-        static = index.agents_by_queue.get(queue.id.lower(), ())
-        if any(a.interface == interface for a in static):
-            continue
-        extension = extensions[0]
-        agents.append(
-            AgentEntry(
-                id=dynamic_agent_id(index.entry.id, queue.id, interface),
-                queue_id=queue.id,
-                core_server_id=index.entry.id,
-                extension_id=extension.id,
-                name=member.name or extension.display_name,
-                interface=interface,
-                dynamic=True,
-                penalty=0,
-                permission_id=queue.permission_id,
-            )
-        )
+        if agent is not None:
+            agents.append(agent)
     return agents
+
+
+def member_agent(
+    index: CoreServerIndex,
+    queue_identifier: str,
+    interface: str,
+    state_interface: str = "",
+    name: str = "",
+) -> AgentEntry | None:
+    """The dynamic agent a queue member stands for, or None (unknown queue or device, or an
+    agent the directory lists already)."""
+    queue = index.queues_by_identifier.get(queue_identifier)
+    if queue is None:
+        return None
+    extensions = index.extensions_by_device.get(interface) or index.extensions_by_device.get(
+        state_interface, ()
+    )
+    if not extensions:
+        return None
+    if any(a.interface == interface for a in index.agents_by_queue.get(queue.id.lower(), ())):
+        return None
+    extension = extensions[0]
+    return AgentEntry(
+        id=dynamic_agent_id(index.entry.id, queue.id, interface),
+        queue_id=queue.id,
+        core_server_id=index.entry.id,
+        extension_id=extension.id,
+        name=name or extension.display_name,
+        interface=interface,
+        dynamic=True,
+        penalty=0,
+        permission_id=queue.permission_id,
+    )

@@ -1,0 +1,93 @@
+"""``/communication_manager/ws/event``: the live event stream iSymphony clients use.
+
+Basic auth on the upgrade request. The server sends ``{"type": "ready"}`` once the client is
+subscribed, then events (bridge.events). The client narrows them with
+``{"type": "filter", "filters": [{"property": "extensionId", "value": "..."}]}``: an event
+passes when, for every property named, its value is one of the values given (an empty list
+passes everything); the server answers with the filter it applied, or an ``error`` object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bridge.events import FILTERABLE, Subscriber
+from bridge.keys import authenticator_key, directory_key, hub_key
+
+PATH = "/communication_manager/ws/event"
+MAX_MESSAGE = 64 * 1024
+
+
+async def event_stream(request: web.Request) -> web.WebSocketResponse:
+    snapshot = request.app[directory_key].current
+    header = request.headers.get("Authorization")
+    account = await request.app[authenticator_key].authenticate(header, snapshot)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE)
+    await ws.prepare(request)
+    closers: set[asyncio.Task[bool]] = set()
+
+    def drop(code: int, reason: str) -> None:
+        closer = asyncio.create_task(ws.close(code=code, message=reason.encode()))
+        closers.add(closer)
+        closer.add_done_callback(closers.discard)
+
+    subscriber = Subscriber(account, drop)
+    hub = request.app[hub_key]
+    hub.add(subscriber)
+    writer = asyncio.create_task(_write(ws, subscriber))
+    try:
+        await ws.send_str(json.dumps({"type": "ready"}))
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                await ws.send_str(json.dumps(_apply_filter(subscriber, message.data)))
+            elif message.type is WSMsgType.ERROR:
+                break
+    finally:
+        hub.remove(subscriber)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        if closers:
+            await asyncio.gather(*closers, return_exceptions=True)
+    return ws
+
+
+async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
+    with contextlib.suppress(ConnectionError):
+        while not subscriber.dropped:
+            await ws.send_str(await subscriber.queue.get())
+
+
+def _apply_filter(subscriber: Subscriber, data: str) -> dict[str, Any]:
+    try:
+        request = json.loads(data)
+    except ValueError:
+        return _error("invalid-json", "messages must be JSON objects")
+    if not isinstance(request, dict) or request.get("type") != "filter":
+        return _error("unknown-message", 'the only message is {"type": "filter", ...}')
+    filters = request.get("filters")
+    if not isinstance(filters, list):
+        return _error("invalid-filter", "filters must be a list")
+    wanted: dict[str, set[str]] = {}
+    for item in filters:
+        if not (
+            isinstance(item, dict)
+            and item.get("property") in FILTERABLE
+            and isinstance(item.get("value"), str)
+        ):
+            return _error(
+                "invalid-filter",
+                f"each filter is {{property, value}} with property one of {', '.join(FILTERABLE)}",
+            )
+        wanted.setdefault(item["property"], set()).add(item["value"])
+    subscriber.filters = {key: frozenset(values) for key, values in wanted.items()}
+    return {"type": "filter", "filters": filters}
+
+
+def _error(error_id: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "error": error_id, "message": message}
