@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 CLOSE_SLOW = 4008  # the subscriber could not keep up; reconnect and refetch
 CLOSE_UNAUTHORIZED = 4001  # its account was disabled, removed or its password changed
-QUEUE_SIZE = 1000
 FILTERABLE = ("type", "coreServerId", "extensionId", "extensionNumber", "agentId", "queueId")
 
 Visible = Callable[[AccountEntry], bool]
@@ -43,9 +42,13 @@ Visible = Callable[[AccountEntry], bool]
 class Subscriber:
     account: AccountEntry
     on_drop: Callable[[int, str], None]
-    queue: asyncio.Queue[str] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    queue_size: int = 1000
+    queue: asyncio.Queue[str] = field(init=False)
     filters: dict[str, frozenset[str]] = field(default_factory=dict)
     dropped: bool = False
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
 
     def wants(self, event: dict[str, Any]) -> bool:
         return all(str(event.get(key)) in values for key, values in self.filters.items())

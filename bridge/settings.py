@@ -105,6 +105,14 @@ class DndSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EventsSettings:
+    queue_size: int = 1000  # events a WebSocket client may fall behind before it is dropped
+
+    def validate(self) -> None:
+        _check(10 <= self.queue_size <= 1_000_000, "events.queue_size", "must be 10 to 1000000")
+
+
+@dataclass(frozen=True, slots=True)
 class LimitsSettings:
     originate_per_minute: int = 30
     originate_burst: int = 10
@@ -130,6 +138,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     ami: AmiSettings = field(default_factory=AmiSettings)
     dnd: DndSettings = field(default_factory=DndSettings)
+    events: EventsSettings = field(default_factory=EventsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     log: LogSettings = field(default_factory=LogSettings)
 

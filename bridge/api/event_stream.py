@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bridge.events import FILTERABLE, Subscriber
-from bridge.keys import authenticator_key, directory_key, hub_key
+from bridge.keys import authenticator_key, directory_key, hub_key, settings_key
 
 PATH = "/communication_manager/ws/event"
 MAX_MESSAGE = 64 * 1024
@@ -36,7 +36,7 @@ async def event_stream(request: web.Request) -> web.WebSocketResponse:
         closers.add(closer)
         closer.add_done_callback(closers.discard)
 
-    subscriber = Subscriber(account, drop)
+    subscriber = Subscriber(account, drop, request.app[settings_key].events.queue_size)
     hub = request.app[hub_key]
     hub.add(subscriber)
     writer = asyncio.create_task(_write(ws, subscriber))
