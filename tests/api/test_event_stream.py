@@ -14,7 +14,7 @@ from bridge.ami.simulator import SimulatedPbx
 from tests.api.test_extension_actions import connected
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
-from tests.support import basic
+from tests.support import basic, poll_until
 from tests.world import PASSWORDS, World
 
 WS = "/communication_manager/ws/event"
@@ -143,7 +143,7 @@ async def test_ami_status_events(
     pbx.drop_connections()
     event = await next_event(ws, "coreServer.amiStatus")
     assert (event["coreServerId"], event["amiStatus"]) == (pbx_world.cs, "disconnected")
-    states = []
+    states: list[str] = []
     while not states or states[-1] != "connected":  # it may take more than one try
         states.append((await next_event(ws, "coreServer.amiStatus"))["amiStatus"])
     assert "connecting" in states
@@ -203,5 +203,4 @@ async def test_no_subscriber_is_left_behind(
         ws = await open_stream(client)
         await ws.close()
     async with asyncio.timeout(5):
-        while len(client.app[hub_key]):
-            await asyncio.sleep(0.01)
+        await poll_until(lambda: len(client.app[hub_key]) == 0)
