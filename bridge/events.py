@@ -27,7 +27,7 @@ from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.live import Change, LiveState, ServerLive
 from bridge.live.agents import member_agent
-from bridge.live.segments import segment
+from bridge.live.segments import is_hidden_half, segment
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,8 @@ def _events(
             yield event, _extension_visible(extension)
     elif kind == "channel" and change.channel is not None:
         channel = change.channel
+        if is_hidden_half(channel, live):
+            return
         for extension in index.extensions_by_device.get(channel.device, ()):
             if extension.licensed:
                 body = segment(channel, index, live)

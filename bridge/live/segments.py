@@ -4,7 +4,8 @@ One segment per channel of the extension's device. ``callerId`` is the other par
 shows it (the channel's connected line), with the id of that party's extension when it is one of
 this core server's; ``type`` is INTERNAL when the other party is a known extension (by its
 channel's device, or by number), else EXTERNAL; ``did`` is the number an outside caller dialled
-(the trunk channel's first extension), for incoming EXTERNAL calls only.
+(the trunk channel's first extension), for incoming EXTERNAL calls only. The two halves of a
+Local channel (``;1`` and ``;2``) are one call leg: while both are up, ``;1`` stands for both.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ def segments_of(
     if not live.synced:
         return []
     channels = sorted(live.channels.of_device(extension.device), key=lambda c: c.created)
-    return [segment(c, index, live) for c in channels]
+    return [segment(c, index, live) for c in channels if not is_hidden_half(c, live)]
+
+
+def is_hidden_half(channel: ChannelInfo, live: ServerLive) -> bool:
+    """A Local channel's ``;2`` half while its ``;1`` half is up (that one stands for both)."""
+    if not channel.name.endswith(";2"):
+        return False
+    sibling = channel.name[:-1] + "1"
+    return any(c.name == sibling for c in live.channels.of_device(channel.device))
 
 
 def segment(channel: ChannelInfo, index: CoreServerIndex, live: ServerLive) -> dict[str, Any]:

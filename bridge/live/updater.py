@@ -99,8 +99,10 @@ class LiveUpdater:
         if not event.get("DestUniqueid"):
             return
         dest = table.upsert(event, "Dest")
-        dest.incoming = True
         if event.get("Uniqueid"):
+            # Dialled by another channel: incoming. An Originate dials the phone with no caller
+            # channel (the phone is then calling out), as the captures show.
+            dest.incoming = True
             caller = table.upsert(event)
             caller.peer, dest.peer = dest.uniqueid, caller.uniqueid
             self.live.notify(Change("channel", caller.uniqueid, "change", caller))
