@@ -129,7 +129,7 @@ async def test_originate_shows_a_segment_that_survives_a_reconnect(
     pbx.hangup()
 
     async def gone() -> bool:
-        return await get(client, segments_path) == []
+        return bool(await get(client, segments_path) == [])
 
     await eventually(gone)
     assert len(live.channels) == 0
