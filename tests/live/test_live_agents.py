@@ -50,7 +50,8 @@ async def test_static_agent_values_follow_member_events(
 ) -> None:
     client = await started(start_bridge, pbx)
     ws = await open_stream(client)
-    agent = f"{P}/coreServers/{pbx_world.cs}/queues/getByName/support/agents/{pbx_world.agents['alice']}"
+    queue = f"{P}/coreServers/{pbx_world.cs}/queues/getByName/support"
+    agent = f"{queue}/agents/{pbx_world.agents['alice']}"
     body = await get(client, agent)
     assert (body["paused"], body["state"]) == (None, "UNKNOWN")  # QueueStatus knows no PJSIP/100
     pbx.push_event(member_event("QueueMemberStatus", "PJSIP/100", status=2, membership="static"))
