@@ -52,6 +52,14 @@ class Message:
             folded = self._folded = {k.lower(): v for k, v in reversed(self.headers)}
         return folded.get(key.lower(), default)
 
+    def exact(self, key: str) -> str | None:
+        """The first header spelt exactly ``key`` (the fast path: Asterisk spells its header
+        names one way, so hot code asks with that spelling and skips case folding)."""
+        exact = self._exact
+        if exact is None:
+            exact = self._exact = dict(reversed(self.headers))
+        return exact.get(key)
+
     def get_all(self, key: str) -> list[str]:
         """Every value of the headers named ``key`` (any case), in order."""
         wanted = key.lower()

@@ -62,7 +62,7 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
             self._route(message)
 
     def _route(self, message: Message) -> None:
-        action_id = message.get("ActionID")
+        action_id = message.exact("ActionID")
         action = self.responses.get(action_id) if action_id is not None else None
         if action is not None and not _is_unsolicited(message):
             if action.add_message(_to_panoramisk(message)):
@@ -72,7 +72,7 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
         try:
             self._on_event(message)
         except Exception:
-            log.exception("AMI event handler failed on %s", message.get("Event"))
+            log.exception("AMI event handler failed on %s", message.exact("Event"))
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self.closed = True
@@ -100,7 +100,7 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
 def _is_unsolicited(message: Message) -> bool:
     # OriginateResponse carries the Originate's ActionID but arrives after its ack (the action
     # is sent with as_list=False, so it is complete by then); never let it complete another.
-    return message.get("Event") == "OriginateResponse"
+    return message.exact("Event") == "OriginateResponse"
 
 
 def _to_panoramisk(message: Message) -> PMessage:

@@ -30,7 +30,7 @@ class LiveUpdater:
         return BINDINGS.keys()
 
     def __call__(self, _core_server_id: str, event: Message) -> None:
-        name = event.get("Event") or ""
+        name = event.exact("Event") or ""
         handler = BINDINGS.get(name)
         if handler is None:
             return
@@ -63,7 +63,7 @@ class LiveUpdater:
             self._hint_state(event, notify=False)
         for event in channels:
             info = live.channels.upsert(event, now=_started(event))
-            info.bridge = event.get("BridgeId") or None
+            info.bridge = event.exact("BridgeId") or None
             if info.bridge:
                 live.channels.enter_bridge(info, info.bridge)
         for event in members:
@@ -84,22 +84,22 @@ class LiveUpdater:
 
     # -- channels --------------------------------------------------------------------------------
     def _channel_start(self, event: Message) -> None:
-        if event.get("Uniqueid"):
+        if event.exact("Uniqueid"):
             info = self.live.channels.upsert(event)
             self.live.notify(Change("channel", info.uniqueid, "start", info))
 
     def _channel_change(self, event: Message) -> None:
         for prefix in ("", "Dest"):  # DialEnd carries both blocks, or only the Dest one
-            if event.get(prefix + "Uniqueid"):
+            if event.exact(prefix + "Uniqueid"):
                 info = self.live.channels.upsert(event, prefix)
                 self.live.notify(Change("channel", info.uniqueid, "change", info))
 
     def _dial_begin(self, event: Message) -> None:
         table = self.live.channels
-        if not event.get("DestUniqueid"):
+        if not event.exact("DestUniqueid"):
             return
         dest = table.upsert(event, "Dest")
-        if event.get("Uniqueid"):
+        if event.exact("Uniqueid"):
             # Dialled by another channel: incoming. An Originate dials the phone with no caller
             # channel (the phone is then calling out), as the captures show.
             dest.incoming = True
@@ -110,35 +110,35 @@ class LiveUpdater:
 
     def _bridge_enter(self, event: Message) -> None:
         table = self.live.channels
-        if not event.get("Uniqueid"):
+        if not event.exact("Uniqueid"):
             return
         info = table.upsert(event)
-        paired = table.enter_bridge(info, event.get("BridgeUniqueid") or "")
+        paired = table.enter_bridge(info, event.exact("BridgeUniqueid") or "")
         for changed in paired or [info]:
             self.live.notify(Change("channel", changed.uniqueid, "change", changed))
 
     def _bridge_leave(self, event: Message) -> None:
-        info = self.live.channels.get(event.get("Uniqueid"))
+        info = self.live.channels.get(event.exact("Uniqueid"))
         if info is not None:
             self.live.channels.leave_bridge(info)
 
     def _bridge_destroy(self, event: Message) -> None:
-        self.live.channels.drop_bridge(event.get("BridgeUniqueid") or "")
+        self.live.channels.drop_bridge(event.exact("BridgeUniqueid") or "")
 
     def _flag(self, event: Message, attribute: str, value: bool) -> None:
-        info = self.live.channels.get(event.get("Uniqueid"))
+        info = self.live.channels.get(event.exact("Uniqueid"))
         if info is not None and getattr(info, attribute) != value:
             setattr(info, attribute, value)
             self.live.notify(Change("channel", info.uniqueid, "change", info))
 
     def _hangup(self, event: Message) -> None:
-        info = self.live.channels.remove(event.get("Uniqueid") or "")
+        info = self.live.channels.remove(event.exact("Uniqueid") or "")
         if info is not None:
             self.live.notify(Change("channel", info.uniqueid, "end", info))
 
     # -- devices, hints, DND ---------------------------------------------------------------------
     def _device_state(self, event: Message, *, notify: bool = True) -> None:
-        device, state = event.get("Device") or "", event.get("State") or ""
+        device, state = event.exact("Device") or "", event.exact("State") or ""
         live = self.live
         if device.startswith(CUSTOM_DND):
             number = device[len(CUSTOM_DND) :]
@@ -153,8 +153,8 @@ class LiveUpdater:
                 live.notify(Change("device", device))
 
     def _hint_state(self, event: Message, *, notify: bool = True) -> None:
-        number = event.get("Exten") or ""
-        state = HINT_STATES.get(event.get("Status") or "", "UNKNOWN")
+        number = event.exact("Exten") or ""
+        state = HINT_STATES.get(event.exact("Status") or "", "UNKNOWN")
         if self.live.hint_states.get(number) != state:
             self.live.hint_states[number] = state
             if notify:
@@ -164,24 +164,24 @@ class LiveUpdater:
     def _member(
         self, event: Message, interface_key: str = "Interface", *, notify: bool = True
     ) -> None:
-        queue = event.get("Queue") or ""
-        interface = event.get(interface_key) or event.get("Interface") or ""
+        queue = event.exact("Queue") or ""
+        interface = event.exact(interface_key) or event.exact("Interface") or ""
         key = (queue, interface)
         old = self.live.members.get(key)
         member = Member(
-            paused=_flag(event.get("Paused"), old.paused if old else False),
-            status=_int(event.get("Status"), old.status if old else 0),
-            dynamic=(event.get("Membership") or ("dynamic" if old and old.dynamic else ""))
+            paused=_flag(event.exact("Paused"), old.paused if old else False),
+            status=_int(event.exact("Status"), old.status if old else 0),
+            dynamic=(event.exact("Membership") or ("dynamic" if old and old.dynamic else ""))
             == "dynamic",
-            name=event.get("MemberName") or event.get("Name") or (old.name if old else ""),
-            state_interface=event.get("StateInterface") or (old.state_interface if old else ""),
+            name=event.exact("MemberName") or event.exact("Name") or (old.name if old else ""),
+            state_interface=event.exact("StateInterface") or (old.state_interface if old else ""),
         )
         self.live.members[key] = member
         if notify and member != old:
             self.live.notify(Change("member", key, "start" if old is None else "change"))
 
     def _member_removed(self, event: Message) -> None:
-        key = (event.get("Queue") or "", event.get("Interface") or "")
+        key = (event.exact("Queue") or "", event.exact("Interface") or "")
         if self.live.members.pop(key, None) is not None:
             self.live.notify(Change("member", key, "end"))
 
@@ -189,7 +189,7 @@ class LiveUpdater:
 def _started(event: Message) -> float:
     import time
 
-    return time.time() - parse_duration(event.get("Duration"))
+    return time.time() - parse_duration(event.exact("Duration"))
 
 
 def _flag(value: str | None, default: bool) -> bool:
