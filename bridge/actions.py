@@ -14,6 +14,7 @@ from bridge.ami.links import LinkRegistry
 from bridge.ami.protocol import Message
 from bridge.directory import CoreServerEntry, ExtensionEntry
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
+from bridge.limits import TokenBuckets, refuse
 from bridge.live import LiveState
 from bridge.settings import Settings
 
@@ -98,7 +99,17 @@ class ActionService:
         self._settings = settings
         self._live = live
         self.originates = tracker
+        limits = settings.limits
+        self._originate_allowance = TokenBuckets(
+            limits.originate_per_minute / 60, limits.originate_burst
+        )
         self._background: set[asyncio.Task[None]] = set()
+
+    def allow_originate(self, account_id: str) -> None:
+        """The account's originate allowance (toll fraud is the threat): RateLimited past it."""
+        wait = self._originate_allowance.take(account_id)
+        if wait > 0:
+            raise refuse(wait, "Originate rate limit of this account reached", "rate-limited")
 
     async def originate(
         self, server: CoreServerEntry, extension: ExtensionEntry, destination: str

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from bridge import migrate
 from bridge.actions import ActionService, OriginateTracker
 from bridge.ami.links import LinkRegistry
+from bridge.api.cors import cors_middleware
 from bridge.api.errors import error_middleware
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
@@ -33,6 +35,7 @@ from bridge.keys import (
     live_key,
     settings_key,
 )
+from bridge.limits import TokenBuckets
 from bridge.live import LiveState
 from bridge.settings import Settings
 
@@ -42,9 +45,10 @@ class SchemaNotReady(Exception):
 
 
 def create_app(settings: Settings) -> web.Application:
-    app = web.Application(
-        middlewares=[error_middleware], client_max_size=settings.http.max_body_bytes
-    )
+    middlewares: list[Middleware] = [error_middleware]
+    if settings.http.cors_origins:
+        middlewares.insert(0, cors_middleware(settings.http.cors_origins))
+    app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
     app[settings_key] = settings
     app[live_key] = LiveState()
     app.cleanup_ctx.append(database_ctx)
@@ -75,7 +79,10 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     directory = DirectoryService(app[engine_key], settings.database.change_poll_interval)
-    authenticator = Authenticator()
+    limits = settings.limits
+    authenticator = Authenticator(
+        failed_logins=TokenBuckets(limits.failed_logins_per_minute / 60, limits.failed_logins_burst)
+    )
     await directory.start()
     app[directory_key] = directory
     app[authenticator_key] = authenticator

@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from bridge.directory import AccountEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.errors import RateLimited, Unauthenticated
+from bridge.limits import TokenBuckets, refuse
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,12 @@ def hash_password(password: str) -> str:
 class Authenticator:
     """Checks ``Authorization: Basic`` headers against the accounts of a snapshot."""
 
-    def __init__(self, workers: int = 2, max_waiting: int = 32) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        max_waiting: int = 32,
+        failed_logins: TokenBuckets | None = None,
+    ) -> None:
         self._hasher = PasswordHasher()
         self._key = os.urandom(32)
         self._remembered: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
@@ -54,11 +60,16 @@ class Authenticator:
         self.verifications = 0
         self._in_flight = 0
         self._max_in_flight = workers + max_waiting
+        self._failed_logins = failed_logins
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def authenticate(self, header: str | None, snapshot: Snapshot) -> AccountEntry:
+    async def authenticate(
+        self, header: str | None, snapshot: Snapshot, source: str = ""
+    ) -> AccountEntry:
+        """The account of a Basic header. ``source`` (the client's address) pays for failed
+        logins: past ``[limits] failed_logins_*`` it gets 429 without a check."""
         username, password = parse_basic(header)
         account = snapshot.accounts_by_username.get(username)
         key = hmac.digest(self._key, f"{username}\0{password}".encode(), hashlib.sha256)
@@ -69,9 +80,15 @@ class Authenticator:
             and remembered == (account.id, account.password_hash)
         ):
             return account
+        if self._failed_logins is not None:
+            wait = self._failed_logins.wait_for(source)
+            if wait > 0:
+                raise refuse(wait, "Too many failed logins from this address", "too-many-logins")
         stored = account.password_hash if account is not None else DUMMY_HASH
         verified = await self._verify(stored, password)
         if not verified or account is None or not account.enabled:
+            if self._failed_logins is not None:
+                self._failed_logins.take(source)
             raise Unauthenticated("Wrong username or password")
         self._remember(key, (account.id, account.password_hash))
         return account

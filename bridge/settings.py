@@ -116,10 +116,16 @@ class EventsSettings:
 class LimitsSettings:
     originate_per_minute: int = 30
     originate_burst: int = 10
+    failed_logins_per_minute: int = 10  # per source address
+    failed_logins_burst: int = 20
 
     def validate(self) -> None:
         _check(self.originate_per_minute >= 1, "limits.originate_per_minute", "must be >= 1")
         _check(self.originate_burst >= 1, "limits.originate_burst", "must be >= 1")
+        _check(
+            self.failed_logins_per_minute >= 1, "limits.failed_logins_per_minute", "must be >= 1"
+        )
+        _check(self.failed_logins_burst >= 1, "limits.failed_logins_burst", "must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,9 @@ MAX_MESSAGE = 64 * 1024
 async def event_stream(request: web.Request) -> web.WebSocketResponse:
     snapshot = request.app[directory_key].current
     header = request.headers.get("Authorization")
-    account = await request.app[authenticator_key].authenticate(header, snapshot)
+    account = await request.app[authenticator_key].authenticate(
+        header, snapshot, request.remote or ""
+    )
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     closers: set[asyncio.Task[bool]] = set()

@@ -14,11 +14,14 @@ from bridge.keys import actions_key
 
 
 async def originate(request: web.Request, target: Target) -> web.Response:
-    # DESIGN.md section 2's order: the body (413, 400), the right (403), the value (422).
+    # DESIGN.md section 2's order: the body (413, 400), the right (403), the rate (429),
+    # the value (422).
     body = await json_object(request)
     server, extension = _allowed(target, Action.ORIGINATE)
+    actions = request.app[actions_key]
+    actions.allow_originate(target.account.id)
     destination = normalize_destination(body.get("destinationNumber"))
-    await request.app[actions_key].originate(server, extension, destination)
+    await actions.originate(server, extension, destination)
     return web.Response(status=204)
 
 

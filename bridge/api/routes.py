@@ -122,7 +122,9 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         raise MethodNotAllowed(request.method, tuple(methods))
     snapshot = request.app[directory_key].current
     header = request.headers.get("Authorization")
-    account = await request.app[authenticator_key].authenticate(header, snapshot)
+    account = await request.app[authenticator_key].authenticate(
+        header, snapshot, request.remote or ""
+    )
     target = resolve(route.steps, snapshot, account, request.app[live_key])
     return await handler(request, target)
 
