@@ -105,7 +105,12 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     actions = ActionService(links, settings, live, tracker)
     app[links_key] = links
     app[actions_key] = actions
-    app[hub_key] = EventHub(directory, live)
+    app[hub_key] = hub = EventHub(directory, live)
+
+    async def close_streams(_app: web.Application) -> None:
+        hub.close_all()
+
+    app.on_shutdown.append(close_streams)
     directory.subscribe(links.follow)
     links.follow(EMPTY_SNAPSHOT, directory.current)
     try:

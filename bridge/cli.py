@@ -15,11 +15,11 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bridge import accounts, migrate
+from bridge import accounts, migrate, systemd
 from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
 from bridge.db import create_engine
-from bridge.logs import configure_logging
+from bridge.logs import configure_logging, reopen_logs
 from bridge.server import BridgeRunner
 from bridge.settings import ConfigError, Settings, load_settings
 
@@ -138,6 +138,7 @@ async def serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reopen_logs)
     try:
         site = web.TCPSite(runner, settings.http.host, settings.http.port)
         try:
@@ -146,11 +147,15 @@ async def serve(settings: Settings) -> int:
             where = f"{settings.http.host}:{settings.http.port}"
             print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
             return 2
-        log.info("listening on http://%s:%d", settings.http.host, settings.http.port)
+        where = f"http://{settings.http.host}:{settings.http.port}"
+        log.info("listening on %s", where)
+        systemd.notify(f"READY=1\nSTATUS=listening on {where}")
         await stop.wait()
-        log.info("stopping")
+        log.info("stopping: draining requests, closing event streams, logging off AMI")
+        systemd.notify("STOPPING=1")
     finally:
         await runner.cleanup()
+    log.info("stopped")
     return 0
 
 

@@ -31,6 +31,7 @@ from bridge.live.segments import is_hidden_half, segment
 
 log = logging.getLogger(__name__)
 
+CLOSE_GOING_AWAY = 1001
 CLOSE_SLOW = 4008  # the subscriber could not keep up; reconnect and refetch
 CLOSE_UNAUTHORIZED = 4001  # its account was disabled, removed or its password changed
 FILTERABLE = ("type", "coreServerId", "extensionId", "extensionNumber", "agentId", "queueId")
@@ -84,6 +85,11 @@ class EventHub:
                 subscriber.queue.put_nowait(text)
             except asyncio.QueueFull:
                 self._drop(subscriber, CLOSE_SLOW, "too slow: events were left unread")
+
+    def close_all(self) -> None:
+        """Shutting down: every stream is closed with 1001 (going away)."""
+        for subscriber in tuple(self._subscribers):
+            self._drop(subscriber, CLOSE_GOING_AWAY, "the server is shutting down")
 
     def _drop(self, subscriber: Subscriber, code: int, reason: str) -> None:
         subscriber.dropped = True

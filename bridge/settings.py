@@ -132,6 +132,7 @@ class LimitsSettings:
 class LogSettings:
     level: str = "info"
     format: str = "text"
+    file: str = ""  # empty: stderr (the journal under systemd)
 
     def validate(self) -> None:
         _check(self.level in LOG_LEVELS, "log.level", f"must be one of {', '.join(LOG_LEVELS)}")

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,7 @@ from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidVa
 from bridge.settings import AmiSettings
 
 log = logging.getLogger(__name__)
+action_log = logging.getLogger("bridge.ami.actions")
 
 
 class LinkState(StrEnum):
@@ -130,13 +132,16 @@ class AmiLink:
                 amiStatus=str(self._state),
             )
         action = headers.get("Action", "?")
+        started = time.perf_counter()
         try:
             reply = await self._request(
                 protocol, headers, answer_within=answer_within, expect_list=expect_list
             )
         except TimeoutError:
+            _log_action(self.name, action, "timeout", started)
             raise AmiTimeout(f"Asterisk did not answer {action} in time") from None
         except AmiDisconnected:
+            _log_action(self.name, action, "disconnected", started)
             raise AmiUnavailable(
                 f"The AMI link to core server {self.name} dropped before Asterisk answered"
                 f" {action}; it was not sent again",
@@ -144,9 +149,11 @@ class AmiLink:
             ) from None
         if str(reply.response.get("Response", "")).lower() in ("error", "fail", "failure"):
             message = str(reply.response.get("Message", ""))
+            _log_action(self.name, action, f"error: {message}", started)
             raise AmiActionFailed(
                 f"Asterisk refused {action}: {message}", action=action, amiMessage=message
             )
+        _log_action(self.name, action, "ok", started)
         return reply
 
     async def _request(
@@ -297,6 +304,13 @@ class AmiLink:
     async def _notify_state(self) -> None:
         async with self._state_changed:
             self._state_changed.notify_all()
+
+
+def _log_action(link: str, action: str, outcome: str, started: float) -> None:
+    """One line per AMI action: its name and outcome, never its headers (secrets)."""
+    action_log.info(
+        "AMI %s %s %s %.1f ms", link, action, outcome, (time.perf_counter() - started) * 1000
+    )
 
 
 def _refuse_line_breaks(headers: Mapping[str, str]) -> None:

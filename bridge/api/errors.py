@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
@@ -12,8 +13,10 @@ from aiohttp.typedefs import Handler
 
 from bridge import errors
 from bridge.api.render import dumps
+from bridge.logs import account_var, request_id_var
 
 log = logging.getLogger("bridge.http")
+access_log = logging.getLogger("bridge.access")
 
 STATUS: dict[type[errors.BridgeError], int] = {
     errors.BadRequest: 400,
@@ -54,8 +57,11 @@ def error_response(
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Maps errors to JSON answers, gives the request an id, and logs one line for it."""
     incoming = request.headers.get("X-Request-Id", "")
     request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex[:16]
+    request_id_var.set(request_id)
+    started = time.perf_counter()
     try:
         response = await handler(request)
     except errors.BridgeError as error:
@@ -78,7 +84,17 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         response = error_response(
             500, "internal-error", "Internal error; see the log", {"requestId": request_id}
         )
-    response.headers["X-Request-Id"] = request_id
+    if not response.prepared:
+        response.headers["X-Request-Id"] = request_id
+    access_log.info(
+        "%s %s %d %.1f ms %s %s",
+        request.method,
+        request.rel_url.raw_path[:200],
+        response.status,
+        (time.perf_counter() - started) * 1000,
+        account_var.get(),
+        request.remote or "-",
+    )
     return response
 
 

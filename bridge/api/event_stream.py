@@ -18,6 +18,7 @@ from aiohttp import WSMsgType, web
 
 from bridge.events import FILTERABLE, Subscriber
 from bridge.keys import authenticator_key, directory_key, hub_key, settings_key
+from bridge.logs import account_var
 
 PATH = "/communication_manager/ws/event"
 MAX_MESSAGE = 64 * 1024
@@ -29,6 +30,7 @@ async def event_stream(request: web.Request) -> web.WebSocketResponse:
     account = await request.app[authenticator_key].authenticate(
         header, snapshot, request.remote or ""
     )
+    account_var.set(account.username)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     closers: set[asyncio.Task[bool]] = set()

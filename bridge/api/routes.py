@@ -17,6 +17,7 @@ from bridge.api import agents, core_servers, extension_actions, extensions, queu
 from bridge.api.resolve import Kind, Step, Target, resolve
 from bridge.errors import MethodNotAllowed, NotFound
 from bridge.keys import authenticator_key, directory_key, live_key
+from bridge.logs import account_var
 
 PREFIX = "/communication_manager/rest/live"
 
@@ -125,6 +126,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     account = await request.app[authenticator_key].authenticate(
         header, snapshot, request.remote or ""
     )
+    account_var.set(account.username)
     target = resolve(route.steps, snapshot, account, request.app[live_key])
     return await handler(request, target)
 
