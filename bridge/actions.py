@@ -113,7 +113,8 @@ class ActionService:
 
     async def originate(
         self, server: CoreServerEntry, extension: ExtensionEntry, destination: str
-    ) -> None:
+    ) -> str:
+        """Send the Originate; its ActionID (OriginateResponse comes later, by that id)."""
         link = self._link(server)
         action_id = commands.new_action_id()
         headers = commands.originate(
@@ -140,6 +141,7 @@ class ActionService:
         except BaseException:
             self.originates.forget(action_id)
             raise
+        return action_id
 
     async def set_dnd(self, server: CoreServerEntry, extension: ExtensionEntry, on: bool) -> None:
         """AstDB decides the answer; the BLF device state follows (failures logged, retried)."""

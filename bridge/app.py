@@ -14,12 +14,15 @@ from aiohttp.typedefs import Middleware
 from bridge import migrate
 from bridge.actions import ActionService, OriginateTracker
 from bridge.ami.links import LinkRegistry
+from bridge.api.audit import PATH as AUDIT
+from bridge.api.audit import read_audit
 from bridge.api.cors import cors_middleware
 from bridge.api.errors import error_middleware
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
 from bridge.api.routes import add_routes
+from bridge.audit import AuditLog
 from bridge.auth import Authenticator
 from bridge.db import create_engine
 from bridge.directory.service import DirectoryService
@@ -27,6 +30,7 @@ from bridge.directory.snapshot import EMPTY_SNAPSHOT
 from bridge.events import EventHub
 from bridge.keys import (
     actions_key,
+    audit_key,
     authenticator_key,
     directory_key,
     engine_key,
@@ -53,9 +57,11 @@ def create_app(settings: Settings) -> web.Application:
     app[live_key] = LiveState()
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(directory_ctx)
+    app.cleanup_ctx.append(audit_ctx)
     app.cleanup_ctx.append(ami_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get(EVENT_STREAM, event_stream)
+    app.router.add_route("*", AUDIT, read_audit)
     add_routes(app)
     return app
 
@@ -91,6 +97,16 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     finally:
         await directory.stop()
         authenticator.close()
+
+
+async def audit_ctx(app: web.Application) -> AsyncIterator[None]:
+    audit = AuditLog(app[directory_key].write_aside)
+    audit.start()
+    app[audit_key] = audit
+    try:
+        yield
+    finally:
+        await audit.close()
 
 
 async def ami_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.actions import ActionService
 from bridge.ami.links import LinkRegistry
+from bridge.audit import AuditLog
 from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.events import EventHub
@@ -20,4 +21,5 @@ authenticator_key = web.AppKey("authenticator", Authenticator)
 live_key = web.AppKey("live", LiveState)
 links_key = web.AppKey("links", LinkRegistry)
 hub_key = web.AppKey("hub", EventHub)
+audit_key = web.AppKey("audit", AuditLog)
 actions_key = web.AppKey("actions", ActionService)

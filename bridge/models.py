@@ -203,3 +203,25 @@ DIRECTORY_TABLES = (
     "accounts",
     "grants",
 )
+
+
+class AuditEvent(Base):
+    """One action asked of the API (originate, enableDnd, disableDnd) and how it ended."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_created_at", "created_at"),)
+
+    id: Mapped[str] = uuid_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = created_at_column()
+    account_id: Mapped[str | None] = mapped_column(sa.Text)
+    account_username: Mapped[str] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    core_server_id: Mapped[str] = mapped_column(sa.Text)
+    extension_id: Mapped[str] = mapped_column(sa.Text)
+    extension_number: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text)
+    destination: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[int] = mapped_column(sa.Integer)
+    request_id: Mapped[str | None] = mapped_column(sa.Text)
+    ami_action_id: Mapped[str | None] = mapped_column(sa.Text)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bridge.access import Action, can_act
 from bridge.actions import normalize_destination
+from bridge.api.audit import audit_details_key
 from bridge.api.body import json_object
 from bridge.api.resolve import Target
 from bridge.directory import CoreServerEntry, ExtensionEntry
@@ -21,7 +22,9 @@ async def originate(request: web.Request, target: Target) -> web.Response:
     actions = request.app[actions_key]
     actions.allow_originate(target.account.id)
     destination = normalize_destination(body.get("destinationNumber"))
-    await actions.originate(server, extension, destination)
+    details = request[audit_details_key]
+    details["destination"] = destination
+    details["ami_action_id"] = await actions.originate(server, extension, destination)
     return web.Response(status=204)
 
 

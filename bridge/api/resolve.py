@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from aiohttp import web
 
 from bridge import access
 from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry, QueueEntry, UserEntry
@@ -42,6 +45,9 @@ class Target:
     queue: QueueEntry | None = None
     agent: AgentEntry | None = None
     extension: ExtensionEntry | None = None
+
+
+Handler = Callable[[web.Request, Target], Awaitable[web.StreamResponse]]
 
 
 def resolve(

@@ -7,21 +7,19 @@ wrong method) before credentials are checked (401) and before any object is look
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from aiohttp import web
 
 from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
-from bridge.api.resolve import Kind, Step, Target, resolve
+from bridge.api.audit import audited
+from bridge.api.resolve import Handler, Kind, Step, resolve
 from bridge.errors import MethodNotAllowed, NotFound
 from bridge.keys import authenticator_key, directory_key, live_key
 from bridge.logs import account_var
 
 PREFIX = "/communication_manager/rest/live"
-
-Handler = Callable[[web.Request, Target], Awaitable[web.StreamResponse]]
 
 # Under an object of kind K, segment S names a collection of kind C: COLLECTIONS[K][S] == C.
 COLLECTIONS: dict[Kind | None, dict[str, Kind]] = {
@@ -51,9 +49,9 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.EXTENSION, ONE): {"GET": extensions.get_extension},
     (Kind.EXTENSION, "agents"): {"GET": agents.list_extension_agents},
     (Kind.EXTENSION, "callSegments"): {"GET": extensions.list_call_segments},
-    (Kind.EXTENSION, "originate"): {"POST": extension_actions.originate},
-    (Kind.EXTENSION, "enableDnd"): {"POST": extension_actions.enable_dnd},
-    (Kind.EXTENSION, "disableDnd"): {"POST": extension_actions.disable_dnd},
+    (Kind.EXTENSION, "originate"): {"POST": audited("originate", extension_actions.originate)},
+    (Kind.EXTENSION, "enableDnd"): {"POST": audited("enableDnd", extension_actions.enable_dnd)},
+    (Kind.EXTENSION, "disableDnd"): {"POST": audited("disableDnd", extension_actions.disable_dnd)},
     (Kind.QUEUE, LIST): {"GET": queues.list_queues},
     (Kind.QUEUE, ONE): {"GET": queues.get_queue},
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},

@@ -33,6 +33,9 @@ class ChangeDetector(Protocol):
 
     async def close(self) -> None: ...
 
+    async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """Write rows that are not the directory's, without the write counting as a change."""
+
 
 def detector_for(engine: AsyncEngine) -> ChangeDetector:
     if engine.dialect.name == "postgresql":
@@ -51,6 +54,7 @@ class SqliteChangeDetector:
         self._last_query = 0.0
         self.queries = 0
         self.reopen_needed = False
+        self._lock = asyncio.Lock()
 
     async def open(self) -> object:
         self.reopen_needed = False
@@ -58,6 +62,13 @@ class SqliteChangeDetector:
         self._stat = self._files()
         self._version = await self._data_version()
         return self._version
+
+    async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        # On the watcher's own connection: data_version does not move for its own commits.
+        async with self._lock:
+            assert self._connection is not None
+            await self._connection.execute(statement, rows)
+            await self._connection.commit()
 
     async def changed(self) -> bool:
         stat = self._files()
@@ -89,13 +100,14 @@ class SqliteChangeDetector:
         return tuple(result)
 
     async def _data_version(self) -> object:
-        assert self._connection is not None
-        self.queries += 1
-        self._last_query = time.monotonic()
-        result = await self._connection.exec_driver_sql("PRAGMA data_version")
-        version = result.scalar()
-        await self._connection.rollback()
-        return version
+        async with self._lock:
+            assert self._connection is not None
+            self.queries += 1
+            self._last_query = time.monotonic()
+            result = await self._connection.exec_driver_sql("PRAGMA data_version")
+            version = result.scalar()
+            await self._connection.rollback()
+            return version
 
 
 def _inode(stat: tuple[object, ...]) -> object:
@@ -136,6 +148,11 @@ class PostgresChangeDetector:
             await self._connection.invalidate()  # LISTEN state must not go back to the pool
             await self._connection.close()
             self._connection = None
+
+    async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        # Triggers watch the directory tables only: any connection will do.
+        async with self._engine.begin() as connection:
+            await connection.execute(statement, rows)
 
     def _on_notify(self, *_args: object) -> None:
         self._notified.set()

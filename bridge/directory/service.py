@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -79,6 +80,11 @@ class DirectoryService:
         async with self._reloaded:
             self._reloaded.notify_all()
         return new
+
+    async def write_aside(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """Write rows of a non-directory table (the audit trail) without it reading as a
+        directory change (which would rebuild the snapshot for nothing)."""
+        await self._detector.write(statement, rows)
 
     async def wait_for_version(self, version: int) -> Snapshot:
         """Wait until a snapshot at least as new as ``version`` is current (tests, tooling)."""

@@ -1,0 +1,122 @@
+"""The audit trail through the API: ``GET /communication_manager/rest/audit`` (admins only),
+newest first, narrowed by ``account``, ``extensionId``, ``coreServerId``, ``action`` and paged
+by ``limit`` (default 100, at most 1000) and ``offset``. And ``audited``, which records every
+action request that reached its handler, with its outcome."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from bridge import models
+from bridge.api.errors import status_of
+from bridge.api.render import dumps, json_body, page_bounds
+from bridge.api.resolve import Handler, Target
+from bridge.audit import AuditEntry
+from bridge.errors import BadRequest, BridgeError, Forbidden, MethodNotAllowed
+from bridge.keys import audit_key, authenticator_key, directory_key, engine_key
+from bridge.logs import account_var, request_id_var
+
+PATH = "/communication_manager/rest/audit"
+# What a handler learns for the trail: the destination dialled, the AMI ActionID.
+audit_details_key = web.RequestKey("audit_details", dict[str, Any])
+FILTERS = {
+    "account": models.AuditEvent.account_username,
+    "extensionId": models.AuditEvent.extension_id,
+    "coreServerId": models.AuditEvent.core_server_id,
+    "action": models.AuditEvent.action,
+}
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+
+
+def audited(action: str, handler: Handler) -> Handler:
+    """Wrap an action handler: its outcome (204, or the error) goes to the audit trail."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request, target: Target) -> web.StreamResponse:
+        details: dict[str, Any] = {}
+        request[audit_details_key] = details
+        try:
+            response = await handler(request, target)
+        except BridgeError as error:
+            _record(request, target, action, details, error.error_id, status_of(error))
+            raise
+        _record(request, target, action, details, "ok", response.status)
+        return response
+
+    return wrapper
+
+
+def _record(
+    request: web.Request,
+    target: Target,
+    action: str,
+    details: dict[str, Any],
+    outcome: str,
+    status: int,
+) -> None:
+    assert target.server is not None and target.extension is not None
+    request.app[audit_key].record(
+        AuditEntry(
+            account_id=target.account.id,
+            account_username=target.account.username,
+            source=request.remote,
+            core_server_id=target.server.entry.id,
+            extension_id=target.extension.id,
+            extension_number=target.extension.number,
+            action=action,
+            destination=details.get("destination"),
+            outcome=outcome,
+            status=status,
+            request_id=request_id_var.get(),
+            ami_action_id=details.get("ami_action_id"),
+        )
+    )
+
+
+async def read_audit(request: web.Request) -> web.Response:
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(request.method, ("GET",))
+    snapshot = request.app[directory_key].current
+    account = await request.app[authenticator_key].authenticate(
+        request.headers.get("Authorization"), snapshot, request.remote or ""
+    )
+    account_var.set(account.username)
+    if not account.is_admin:
+        raise Forbidden("The audit trail is for admin accounts", error_id="forbidden")
+    offset, limit = page_bounds(request.query)
+    limit = DEFAULT_LIMIT if limit is None else limit
+    if limit > MAX_LIMIT:
+        raise BadRequest(
+            f"limit is at most {MAX_LIMIT}", error_id="invalid-parameter", parameter="limit"
+        )
+    table = models.AuditEvent.__table__
+    query = sa.select(table).order_by(table.c.created_at.desc(), table.c.id.desc())
+    for name, column in FILTERS.items():
+        if name in request.query:
+            query = query.where(column == request.query[name])
+    async with request.app[engine_key].connect() as connection:
+        rows = (await connection.execute(query.limit(limit).offset(offset))).mappings().all()
+    return json_body(dumps([_entry_json(row) for row in rows]))
+
+
+def _entry_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "time": row["created_at"].isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "account": row["account_username"],
+        "accountId": row["account_id"],
+        "source": row["source"],
+        "coreServerId": row["core_server_id"],
+        "extensionId": row["extension_id"],
+        "extensionNumber": row["extension_number"],
+        "action": row["action"],
+        "destination": row["destination"],
+        "outcome": row["outcome"],
+        "status": row["status"],
+        "requestId": row["request_id"],
+        "amiActionId": row["ami_action_id"],
+    }
