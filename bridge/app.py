@@ -21,6 +21,7 @@ from bridge.api.errors import error_middleware
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
+from bridge.api.metrics import live_collector, metrics
 from bridge.api.routes import add_routes
 from bridge.audit import AuditLog
 from bridge.auth import Authenticator
@@ -37,10 +38,12 @@ from bridge.keys import (
     hub_key,
     links_key,
     live_key,
+    metrics_key,
     settings_key,
 )
 from bridge.limits import TokenBuckets
 from bridge.live import LiveState
+from bridge.metrics import Metrics
 from bridge.settings import Settings
 
 
@@ -55,6 +58,10 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
     app[settings_key] = settings
     app[live_key] = LiveState()
+    app[metrics_key] = Metrics()
+    if settings.metrics.enabled:
+        app.router.add_get("/metrics", metrics)
+        app[metrics_key].collectors.append(lambda: live_collector(app))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(directory_ctx)
     app.cleanup_ctx.append(audit_ctx)
@@ -117,7 +124,13 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
         index = directory.current.core_server(core_server_id)
         return [] if index is None else [e.number for e in index.extensions]
 
-    links = LinkRegistry(settings, live, {"OriginateResponse": [tracker.on_response]}, numbers_of)
+    links = LinkRegistry(
+        settings,
+        live,
+        {"OriginateResponse": [tracker.on_response]},
+        numbers_of,
+        app[metrics_key].ami_action,
+    )
     actions = ActionService(links, settings, live, tracker)
     app[links_key] = links
     app[actions_key] = actions

@@ -12,6 +12,7 @@ from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.events import EventHub
 from bridge.live import LiveState
+from bridge.metrics import Metrics
 from bridge.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
@@ -22,4 +23,5 @@ live_key = web.AppKey("live", LiveState)
 links_key = web.AppKey("links", LinkRegistry)
 hub_key = web.AppKey("hub", EventHub)
 audit_key = web.AppKey("audit", AuditLog)
+metrics_key = web.AppKey("metrics", Metrics)
 actions_key = web.AppKey("actions", ActionService)

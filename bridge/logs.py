@@ -17,6 +17,7 @@ from bridge.settings import LogSettings
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 account_var: ContextVar[str] = ContextVar("account", default="-")
+route_var: ContextVar[str] = ContextVar("route", default="unknown")  # a metrics label
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 

@@ -113,6 +113,19 @@ class EventsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    enabled: bool = False
+    token: str = field(default="", repr=False)  # if set: Authorization: Bearer <token>
+
+    def validate(self) -> None:
+        _check(
+            not self.token or (len(self.token) >= 16 and self.token.isprintable()),
+            "metrics.token",
+            "must be empty or at least 16 printable characters",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class LimitsSettings:
     originate_per_minute: int = 30
     originate_burst: int = 10
@@ -146,6 +159,7 @@ class Settings:
     ami: AmiSettings = field(default_factory=AmiSettings)
     dnd: DndSettings = field(default_factory=DndSettings)
     events: EventsSettings = field(default_factory=EventsSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
     log: LogSettings = field(default_factory=LogSettings)
 

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 action_log = logging.getLogger("bridge.ami.actions")
 
 
+# (core server slug, action, outcome, seconds): metrics listen here.
+ActionListener = Callable[[str, str, str, float], None]
+
+
 class LinkState(StrEnum):
     CONNECTING = "connecting"
     CONNECTED = "connected"
@@ -70,6 +74,7 @@ class AmiLink:
         on_event: Callable[[Message], None],
         on_state: Callable[[LinkState], None] | None = None,
         on_ready: Callable[[AmiLink], Awaitable[None]] | None = None,
+        on_action: ActionListener | None = None,
     ) -> None:
         self.name = name
         self.endpoint = endpoint
@@ -77,6 +82,7 @@ class AmiLink:
         self._on_event = on_event
         self._on_state = on_state
         self._on_ready = on_ready
+        self._on_action = on_action
         self._state = LinkState.DISCONNECTED
         self._state_changed = asyncio.Condition()
         self._protocol: ClientProtocol | None = None
@@ -138,10 +144,10 @@ class AmiLink:
                 protocol, headers, answer_within=answer_within, expect_list=expect_list
             )
         except TimeoutError:
-            _log_action(self.name, action, "timeout", started)
+            self._done(action, "timeout", started)
             raise AmiTimeout(f"Asterisk did not answer {action} in time") from None
         except AmiDisconnected:
-            _log_action(self.name, action, "disconnected", started)
+            self._done(action, "disconnected", started)
             raise AmiUnavailable(
                 f"The AMI link to core server {self.name} dropped before Asterisk answered"
                 f" {action}; it was not sent again",
@@ -149,11 +155,11 @@ class AmiLink:
             ) from None
         if str(reply.response.get("Response", "")).lower() in ("error", "fail", "failure"):
             message = str(reply.response.get("Message", ""))
-            _log_action(self.name, action, f"error: {message}", started)
+            self._done(action, "error", started, message)
             raise AmiActionFailed(
                 f"Asterisk refused {action}: {message}", action=action, amiMessage=message
             )
-        _log_action(self.name, action, "ok", started)
+        self._done(action, "ok", started)
         return reply
 
     async def _request(
@@ -285,6 +291,14 @@ class AmiLink:
             except AmiDisconnected:
                 return
 
+    def _done(self, action: str, outcome: str, started: float, message: str = "") -> None:
+        """One log line per AMI action: its name and outcome, never its headers (secrets)."""
+        seconds = time.perf_counter() - started
+        shown = f"{outcome}: {message}" if message else outcome
+        action_log.info("AMI %s %s %s %.1f ms", self.name, action, shown, seconds * 1000)
+        if self._on_action is not None:
+            self._on_action(self.name, action, outcome, seconds)
+
     def _on_lost(self) -> None:
         # At once, not when the supervisor next runs: nothing may be sent on a dead link.
         if self._state is LinkState.CONNECTED:
@@ -304,13 +318,6 @@ class AmiLink:
     async def _notify_state(self) -> None:
         async with self._state_changed:
             self._state_changed.notify_all()
-
-
-def _log_action(link: str, action: str, outcome: str, started: float) -> None:
-    """One line per AMI action: its name and outcome, never its headers (secrets)."""
-    action_log.info(
-        "AMI %s %s %s %.1f ms", link, action, outcome, (time.perf_counter() - started) * 1000
-    )
 
 
 def _refuse_line_breaks(headers: Mapping[str, str]) -> None:

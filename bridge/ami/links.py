@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 
 from bridge.ami.events import EventHandler, EventRouter
-from bridge.ami.link import AmiEndpoint, AmiLink, LinkState
+from bridge.ami.link import ActionListener, AmiEndpoint, AmiLink, LinkState
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState
@@ -31,14 +31,21 @@ class LinkRegistry:
         live: LiveState,
         bindings: dict[str, list[EventHandler]],
         numbers_of: Callable[[str], list[str]],
+        on_action: ActionListener | None = None,
     ) -> None:
         self._settings = settings
         self._live = live
         self._bindings = bindings
         self._numbers_of = numbers_of
+        self._on_action = on_action
         self._links: dict[str, AmiLink] = {}
         self._updaters: dict[str, LiveUpdater] = {}
+        self._routers: dict[str, EventRouter] = {}
         self._closing: set[asyncio.Task[None]] = set()
+
+    def event_counts(self) -> dict[str, int]:
+        """AMI events received per core server, since each link started."""
+        return {server_id: router.events for server_id, router in self._routers.items()}
 
     def link(self, core_server_id: str) -> AmiLink | None:
         return self._links.get(core_server_id)
@@ -85,14 +92,11 @@ class LinkRegistry:
             numbers = self._numbers_of(server.id)
             await sync_live_state(link, updater, self._settings.dnd, numbers)
 
+        router = EventRouter(server.id, bindings)
         link = AmiLink(
-            server.slug,
-            endpoint,
-            self._settings.ami,
-            EventRouter(server.id, bindings),
-            on_state,
-            on_ready,
+            server.slug, endpoint, self._settings.ami, router, on_state, on_ready, self._on_action
         )
+        self._routers[server.id] = router
         self._links[server.id] = link
         self._updaters[server.id] = updater
         link.start()
@@ -100,6 +104,7 @@ class LinkRegistry:
     def _stop(self, server_id: str) -> None:
         link = self._links.pop(server_id)
         self._updaters.pop(server_id, None)
+        self._routers.pop(server_id, None)
         task = asyncio.get_running_loop().create_task(link.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)

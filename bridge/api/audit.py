@@ -18,7 +18,7 @@ from bridge.api.resolve import Handler, Target
 from bridge.audit import AuditEntry
 from bridge.errors import BadRequest, BridgeError, Forbidden, MethodNotAllowed
 from bridge.keys import audit_key, authenticator_key, directory_key, engine_key
-from bridge.logs import account_var, request_id_var
+from bridge.logs import account_var, request_id_var, route_var
 
 PATH = "/communication_manager/rest/audit"
 # What a handler learns for the trail: the destination dialled, the AMI ActionID.
@@ -78,6 +78,7 @@ def _record(
 
 
 async def read_audit(request: web.Request) -> web.Response:
+    route_var.set("audit")
     if request.method not in ("GET", "HEAD"):
         raise MethodNotAllowed(request.method, ("GET",))
     snapshot = request.app[directory_key].current

@@ -13,7 +13,8 @@ from aiohttp.typedefs import Handler
 
 from bridge import errors
 from bridge.api.render import dumps
-from bridge.logs import account_var, request_id_var
+from bridge.keys import metrics_key
+from bridge.logs import account_var, request_id_var, route_var
 
 log = logging.getLogger("bridge.http")
 access_log = logging.getLogger("bridge.access")
@@ -86,15 +87,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
     if not response.prepared:
         response.headers["X-Request-Id"] = request_id
+    seconds = time.perf_counter() - started
     access_log.info(
         "%s %s %d %.1f ms %s %s",
         request.method,
         request.rel_url.raw_path[:200],
         response.status,
-        (time.perf_counter() - started) * 1000,
+        seconds * 1000,
         account_var.get(),
         request.remote or "-",
     )
+    metrics = request.app.get(metrics_key)
+    if metrics is not None:
+        metrics.request(route_var.get(), request.method, response.status, seconds)
     return response
 
 

@@ -18,13 +18,14 @@ from aiohttp import WSMsgType, web
 
 from bridge.events import FILTERABLE, Subscriber
 from bridge.keys import authenticator_key, directory_key, hub_key, settings_key
-from bridge.logs import account_var
+from bridge.logs import account_var, route_var
 
 PATH = "/communication_manager/ws/event"
 MAX_MESSAGE = 64 * 1024
 
 
 async def event_stream(request: web.Request) -> web.WebSocketResponse:
+    route_var.set("eventStream")
     snapshot = request.app[directory_key].current
     header = request.headers.get("Authorization")
     account = await request.app[authenticator_key].authenticate(

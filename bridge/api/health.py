@@ -6,9 +6,11 @@ from aiohttp import web
 
 from bridge.api.render import dumps, json_body
 from bridge.keys import directory_key, live_key
+from bridge.logs import route_var
 
 
 async def healthz(request: web.Request) -> web.Response:
+    route_var.set("healthz")
     directory = request.app[directory_key]
     live = request.app[live_key]
     servers = [

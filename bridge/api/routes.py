@@ -17,7 +17,7 @@ from bridge.api.audit import audited
 from bridge.api.resolve import Handler, Kind, Step, resolve
 from bridge.errors import MethodNotAllowed, NotFound
 from bridge.keys import authenticator_key, directory_key, live_key
-from bridge.logs import account_var
+from bridge.logs import account_var, route_var
 
 PREFIX = "/communication_manager/rest/live"
 
@@ -114,6 +114,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     route = parse(segments) if segments else None
     if route is None:
         raise NotFound(f"No resource at {request.rel_url.raw_path[:200]}", error_id="unknown-path")
+    route_var.set(f"{route.endpoint[0]}.{route.endpoint[1]}")
     methods = ENDPOINTS[route.endpoint]
     method = "GET" if request.method == "HEAD" else request.method
     handler = methods.get(method)
