@@ -112,11 +112,16 @@ class ActionService:
             raise refuse(wait, "Originate rate limit of this account reached", "rate-limited")
 
     async def originate(
-        self, server: CoreServerEntry, extension: ExtensionEntry, destination: str
+        self,
+        server: CoreServerEntry,
+        extension: ExtensionEntry,
+        destination: str,
+        action_id: str | None = None,
     ) -> str:
-        """Send the Originate; its ActionID (OriginateResponse comes later, by that id)."""
+        """Send the Originate with ``action_id`` (made up when not given): the id its
+        OriginateResponse will carry, and the audit trail's key to what Asterisk received."""
         link = self._link(server)
-        action_id = commands.new_action_id()
+        action_id = action_id or commands.new_action_id()
         headers = commands.originate(
             action_id,
             extension.device,

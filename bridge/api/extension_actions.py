@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bridge.access import Action, can_act
 from bridge.actions import normalize_destination
+from bridge.ami.commands import new_action_id
 from bridge.api.audit import audit_details_key
 from bridge.api.body import json_object
 from bridge.api.resolve import Target
@@ -24,7 +25,8 @@ async def originate(request: web.Request, target: Target) -> web.Response:
     destination = normalize_destination(body.get("destinationNumber"))
     details = request[audit_details_key]
     details["destination"] = destination
-    details["ami_action_id"] = await actions.originate(server, extension, destination)
+    details["ami_action_id"] = action_id = new_action_id()  # known even if the link drops
+    await actions.originate(server, extension, destination, action_id)
     return web.Response(status=204)
 
 
