@@ -117,20 +117,21 @@ class QueueMembers:
         if not interface:
             reply.error("'Interface' not specified.")
             return
-        penalty = _get(reply, "Penalty")
-        try:
-            self.add(
-                queue, interface, name=_get(reply, "MemberName"),
-                state_interface=_get(reply, "StateInterface"),
-                penalty=int(penalty) if penalty.isdigit() else 0,
-                paused=_get(reply, "Paused").lower() in _TRUE, reason=_get(reply, "Reason"),
-            )  # fmt: skip
-        except LookupError:
+        known = self._state.config.queues.get(queue)
+        if known is None:
             reply.error("Unable to add interface to queue: No such queue")
-        except ValueError:
+            return
+        if known.member(interface) is not None:
             reply.error("Unable to add interface: Already there")
-        else:
-            reply.success("Added interface to queue")
+            return
+        reply.success("Added interface to queue")  # the events follow the answer (stasis)
+        penalty = _get(reply, "Penalty")
+        self.add(
+            queue, interface, name=_get(reply, "MemberName"),
+            state_interface=_get(reply, "StateInterface"),
+            penalty=int(penalty) if penalty.isdigit() else 0,
+            paused=_get(reply, "Paused").lower() in _TRUE, reason=_get(reply, "Reason"),
+        )  # fmt: skip
 
     def queue_remove(self, reply: Reply) -> None:
         queue, interface = _get(reply, "Queue"), _get(reply, "Interface")
@@ -140,28 +141,30 @@ class QueueMembers:
         if queue not in self._state.config.queues:
             reply.error("Unable to remove interface from queue: No such queue")
             return
-        try:
-            self.remove(queue, interface)
-        except LookupError:
+        member = self._state.config.queues[queue].member(interface)
+        if member is None:
             reply.error("Unable to remove interface: Not there")
-        except ValueError:
+        elif member.membership != "dynamic":
             reply.error("Member not dynamic")
         else:
             reply.success("Removed interface from queue")
+            self.remove(queue, interface)
 
     def queue_pause(self, reply: Reply) -> None:
         interface, paused_text = _get(reply, "Interface"), _get(reply, "Paused")
         if not interface or not paused_text:
             reply.error("Need 'Interface' and 'Paused' parameters.")
             return
-        paused = paused_text.lower() in _TRUE
-        try:
-            self.pause(_get(reply, "Queue") or None, interface, paused, _get(reply, "Reason"))
-        except LookupError:
+        paused, queue = paused_text.lower() in _TRUE, _get(reply, "Queue")
+        queues = (
+            [self._state.config.queues.get(queue)] if queue else self._state.config.queues.values()
+        )
+        if not any(q is not None and q.member(interface) for q in queues):
             reply.error("Interface not found")
-        else:
-            reply.success("Interface paused successfully" if paused else
-                          "Interface unpaused successfully")  # fmt: skip
+            return
+        reply.success("Interface paused successfully" if paused else
+                      "Interface unpaused successfully")  # fmt: skip
+        self.pause(queue or None, interface, paused, _get(reply, "Reason"))
 
 
 def _get(reply: Reply, key: str) -> str:
