@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from bridge.ami.protocol import AmiParser, Message, encode
+from bridge.ami.protocol import AmiParser, Header, Message, encode
 from bridge.ami.sim_stream import realistic_event_stream
 from bridge.ami.simulator import SimulatedPbx
 from tests.ami.client import AmiTestClient
@@ -52,7 +52,7 @@ async def test_blast_reaches_logged_in_sessions(pbx: SimulatedPbx) -> None:
     await client.login()
     await client.until("Event", "SuccessfulAuth")
     events = list(realistic_event_stream(NUMBERS, 500, seed=1))
-    encoded = [encode(events[0]), *events[1:]]  # pre-encoded bytes and headers alike
+    encoded: list[bytes | list[Header]] = [encode(events[0]), *events[1:]]  # bytes or headers
     async with asyncio.timeout(20):
         sent = await pbx.blast(encoded)
         received = [await client.message() for _ in range(sent)]
