@@ -8,4 +8,9 @@
   ``sim_channels`` (call events), ``sim_state`` (AstDB, device and hint states, queues),
   ``sim_events`` (security events), ``sim_session`` (one connection, replies), ``sim_script``
   (action record, stall/fail rules, waits), ``sim_config`` and ``sim_lab`` (the PBX's setup).
+  Call flows a test plays (``sim_scenarios``: the ``SimulatedPbx`` methods): ``sim_phone``
+  (Dial between phones and the trunk), ``sim_queue_calls``, ``sim_features`` (hold, MixMonitor,
+  DND code), ``sim_transfers``, ``sim_queue_members``, over ``sim_legs`` (channel steps),
+  ``sim_bridges`` and ``sim_devstate`` (Asterisk's device state arithmetic); ``sim_sync``
+  (DeviceStateList, ExtensionStateList); ``sim_blast`` and ``sim_stream`` (benchmarks).
 """

@@ -10,13 +10,19 @@ import time
 from typing import Literal
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_channels import Channel, channel_event, channel_headers
+from bridge.ami.sim_channels import UNKNOWN, Channel, channel_event, channel_headers
+from bridge.ami.sim_config import Queue
 from bridge.ami.sim_session import ActionHandler, Reply
 from bridge.ami.sim_state import DEVICE_STATES, PbxState, extension_state_text, member_headers
 
 
 def _get(reply: Reply, key: str) -> str:
     return (reply.request.get(key) or "").strip()
+
+
+def _or_unknown(value: str) -> str:
+    """QueueEntry writes ``unknown`` (no brackets) for an absent caller ID part."""
+    return "unknown" if value == UNKNOWN else value
 
 
 class StateActions:
@@ -109,7 +115,7 @@ class StateActions:
                 [
                     ("Event", "CoreShowChannel"), *reply.action_id, *channel_headers(channel),
                     ("Application", channel.application), ("ApplicationData", channel.app_data),
-                    ("Duration", duration), ("BridgeId", ""),
+                    ("Duration", duration), ("BridgeId", channel.bridge_id),
                 ]
             )  # fmt: skip
         reply.list_complete("CoreShowChannelsComplete", len(channels))
@@ -128,7 +134,7 @@ class StateActions:
                 "QueueParams",
                 [
                     ("Queue", queue.name), ("Max", str(queue.max)), ("Strategy", queue.strategy),
-                    ("Calls", "0"), ("Holdtime", str(queue.holdtime)),
+                    ("Calls", str(len(queue.callers))), ("Holdtime", str(queue.holdtime)),
                     ("TalkTime", str(queue.talktime)), ("Completed", str(queue.completed)),
                     ("Abandoned", str(queue.abandoned)),
                     ("ServiceLevel", str(queue.service_level)),
@@ -145,7 +151,32 @@ class StateActions:
                 headers: list[Header] = [("Queue", queue.name), *member_headers(member, status)]
                 reply.list_item("QueueMember", headers)
                 count += 1
+            count += self._queue_entries(reply, queue)
         reply.list_complete("QueueStatusComplete", count)
+
+    def _queue_entries(self, reply: Reply, queue: Queue) -> int:
+        """``QueueEntry`` of each caller waiting in ``queue`` (as app_queue lists them)."""
+        now = time.monotonic()
+        channels = {c.uniqueid: c for c in self._state.channels.values()}
+        position = 0
+        for uniqueid, joined in queue.callers.items():
+            channel = channels.get(uniqueid)
+            if channel is None:
+                continue
+            position += 1
+            reply.list_item(
+                "QueueEntry",
+                [
+                    ("Queue", queue.name), ("Position", str(position)),
+                    ("Channel", channel.name), ("Uniqueid", uniqueid),
+                    ("CallerIDNum", _or_unknown(channel.cid_num)),
+                    ("CallerIDName", _or_unknown(channel.cid_name)),
+                    ("ConnectedLineNum", _or_unknown(channel.connected_num)),
+                    ("ConnectedLineName", _or_unknown(channel.connected_name)),
+                    ("Wait", str(int(now - joined))), ("Priority", "0"),
+                ],
+            )  # fmt: skip
+        return position
 
     def queue_summary(self, reply: Reply) -> None:
         wanted = _get(reply, "Queue")
@@ -159,7 +190,7 @@ class StateActions:
                 "QueueSummary",
                 [
                     ("Queue", queue.name), ("LoggedIn", str(len(logged_in))),
-                    ("Available", str(len(available))), ("Callers", "0"),
+                    ("Available", str(len(available))), ("Callers", str(len(queue.callers))),
                     ("HoldTime", str(queue.holdtime)), ("TalkTime", str(queue.talktime)),
                     ("LongestHoldTime", "0"),
                 ],

@@ -23,12 +23,21 @@ STATE_DESC = MappingProxyType(
     }
 )
 CALLING_PRES = "0 (Presentation Allowed, Not Screened)"
+# ast_cause2str() of the causes the simulation uses (main/channel.c causes[]).
+CAUSE_TEXT = MappingProxyType(
+    {0: "Unknown", 16: "Normal Clearing", 17: "User busy", 19: "No user responding",
+     21: "Call Rejected", 26: "Answered elsewhere", 127: "Interworking, unspecified"}
+)  # fmt: skip
 UNKNOWN = "<unknown>"
 
 
 @dataclass(slots=True)
 class Channel:
-    """A live simulated channel: what Asterisk's channel snapshot headers report."""
+    """A live simulated channel: what Asterisk's channel snapshot headers report.
+
+    ``bridge_id``: the bridge it is in (``""``: none); ``held``: put on hold by its peer (its
+    device then reads ``ONHOLD``); ``recording``: a MixMonitor runs on it.
+    """
 
     name: str
     uniqueid: str
@@ -46,6 +55,9 @@ class Channel:
     app_data: str = ""
     created: float = 0.0
     variables: dict[str, str] = field(default_factory=dict)
+    bridge_id: str = ""
+    held: bool = False
+    recording: bool = False
 
 
 def channel_headers(channel: Channel, prefix: str = "") -> list[Header]:
@@ -97,7 +109,7 @@ def local_bridge(one: Channel, two: Channel) -> list[Header]:
 
 def hangup_event(channel: Channel, cause: int) -> list[Header]:
     """``Hangup`` with Asterisk's cause text."""
-    text = {0: "Unknown", 16: "Normal Clearing", 17: "User busy"}.get(cause, "Unknown")
+    text = CAUSE_TEXT.get(cause, "Unknown")
     return channel_event("Hangup", channel, ("Cause", str(cause)), ("Cause-txt", text))
 
 

@@ -136,7 +136,8 @@ class QueueMember:
 
 @dataclass(slots=True)
 class Queue:
-    """A queue with its statistics (callers are not simulated: ``Calls`` is always 0)."""
+    """A queue with its statistics; ``callers``: Uniqueids of the channels waiting in it, with
+    the monotonic time each joined (what ``Calls`` and ``QueueEntry`` report)."""
 
     name: str
     members: list[QueueMember] = field(default_factory=list)
@@ -150,12 +151,23 @@ class Queue:
     service_level_perf: float = 0.0
     service_level_perf2: float = 0.0
     weight: int = 0
+    callers: dict[str, float] = field(default_factory=dict)
+
+    def member(self, interface: str) -> QueueMember | None:
+        """The member with this interface, or None."""
+        return next((m for m in self.members if m.interface == interface), None)
 
 
 @dataclass(slots=True)
 class PbxConfig:
-    """Everything static about the simulated PBX (the caller may still change it live)."""
+    """Everything static about the simulated PBX (the caller may still change it live).
+
+    ``endpoints``: PJSIP endpoint id (``4224``) -> caller ID name of its phone; ``trunk``: the
+    endpoint that calls to and from outside numbers go through.
+    """
 
     dialplan: Dialplan = field(default_factory=Dialplan)
     queues: dict[str, Queue] = field(default_factory=dict)
     cli: dict[str, list[str]] = field(default_factory=dict)
+    endpoints: dict[str, str] = field(default_factory=dict)
+    trunk: str = "trunk"

@@ -26,6 +26,8 @@ WRITE_CLASSES = MappingProxyType({
     "originate": ("originate",), "setvar": ("call",), "getvar": ("call", "reporting"),
     "command": ("command",), "coreshowchannels": ("system", "reporting"),
     "extensionstate": ("call", "reporting"), "hangup": ("system", "call"),
+    "devicestatelist": ("call", "reporting"), "extensionstatelist": ("call", "reporting"),
+    "queueadd": ("agent",), "queueremove": ("agent",), "queuepause": ("agent",),
 })  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 

@@ -1,4 +1,5 @@
-"""The lab PBX the captures in ``shared/ami-captures`` were recorded on, as simulator config."""
+"""The lab PBX the captures in ``shared/ami-captures`` were recorded on, as simulator config,
+and a FreePBX-like PBX of PJSIP phones for call flows (:func:`phone_lab_config`)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,26 @@ def _dialplan_4224() -> list[str]:
         "",
         "-= 2 extensions (7 priorities) in 1 context. =-",
     ]
+
+
+def phone_lab_config(
+    people: dict[str, str], *, queues: dict[str, list[str]] | None = None
+) -> PbxConfig:
+    """A FreePBX-like PBX for call flows: ``people`` (number -> caller ID name) are PJSIP
+    endpoints of context ``from-internal`` whose extensions Dial them, with hints
+    ``PJSIP/<n>&Custom:DND<n>``; ``queues`` (name -> member interfaces) are static queues,
+    reached on extensions 5000, 5001... Outside numbers go out through endpoint ``trunk``."""
+    internal = {
+        number: Extension([("Dial", f"PJSIP/{number},30")], f"PJSIP/{number}&Custom:DND{number}")
+        for number in people
+    }
+    config_queues = {}
+    for index, (name, interfaces) in enumerate((queues or {}).items()):
+        internal[str(5000 + index)] = Extension([("Answer", ""), ("Queue", f"{name},t,,,300")])
+        members = [QueueMember(i, people.get(i.partition("/")[2], "")) for i in interfaces]
+        config_queues[name] = Queue(name, members)
+    return PbxConfig(
+        dialplan=Dialplan({"from-internal": internal}),
+        queues=config_queues,
+        endpoints=dict(people),
+    )

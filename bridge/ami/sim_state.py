@@ -15,6 +15,7 @@ from types import MappingProxyType
 from bridge.ami.protocol import Header
 from bridge.ami.sim_channels import Channel
 from bridge.ami.sim_config import PbxConfig, Queue, QueueMember
+from bridge.ami.sim_devstate import aggregate_states, channels_state
 from bridge.ami.sim_events import event
 
 DEVICE_STATES = (
@@ -37,22 +38,6 @@ def extension_state_text(status: int) -> str:
     return _EXTENSION_TEXT.get(status, "Unknown")
 
 
-def _aggregate(states: list[str]) -> str:
-    if len(states) == 1:
-        return states[0]
-    has = set(states)
-    ringing = bool(has & {"RINGING", "RINGINUSE"})
-    inuse = bool(has & {"INUSE", "RINGINUSE"})
-    for state, present in (
-        ("RINGINUSE", ringing and inuse), ("RINGING", ringing), ("BUSY", "BUSY" in has),
-        ("INUSE", inuse), ("ONHOLD", "ONHOLD" in has),
-        ("UNAVAILABLE", has <= {"INVALID", "UNAVAILABLE"}),
-    ):  # fmt: skip
-        if present:
-            return state
-    return "NOT_INUSE"
-
-
 class PbxState:
     """State shared by every session of one simulated PBX."""
 
@@ -63,6 +48,7 @@ class PbxState:
         self.globals: dict[str, str] = {}
         self.channels: dict[str, Channel] = {}
         self._emit = emit
+        self.published: dict[str, None] = {}  # devices whose state was announced, in order
         self._hint_status: dict[tuple[str, str], int] = {}
         self._queue_avail: dict[str, str] = {}
         self._local_sequence = 0
@@ -94,13 +80,13 @@ class PbxState:
             return "INUSE" if queue is None or not self._has_available(queue) else "NOT_INUSE"
         if device.startswith("Custom:"):
             return "UNKNOWN"
-        if device.startswith("Local/"):
+        channels = [channel for channel in self.channels.values() if channel.device == device]
+        if device.startswith("Local/"):  # core_local.c: in use while any of its channels lives
             exten, _, context = device[6:].partition("/")[0].partition("@")
             if self.config.dialplan.apps(context, exten) is None:
                 return "INVALID"
-        if any(channel.device == device for channel in self.channels.values()):
-            return "INUSE"
-        return "NOT_INUSE"
+            return "INUSE" if channels else "NOT_INUSE"
+        return channels_state(channels)
 
     def extension_state(self, context: str, exten: str) -> tuple[str, int]:
         """``(hint, status)`` of an extension; status -1 when it has no hint."""
@@ -108,7 +94,7 @@ class PbxState:
         if not hint:
             return "", -1
         states = [self.device_state(device) for device in hint.split("&")]
-        return hint, _EXTENSION_STATE.get(_aggregate(states), -1)
+        return hint, _EXTENSION_STATE.get(aggregate_states(states), -1)
 
     def set_device_state(self, device: str, state: str) -> None:
         """Set a device's state explicitly (``Custom:`` ones are kept in AstDB too) and publish."""
@@ -125,6 +111,7 @@ class PbxState:
     def publish_device(self, device: str, repeat: int = 1) -> None:
         """``ExtensionStatus`` of changed hints, then ``repeat`` times ``DeviceStateChange``."""
         state = self.device_state(device)
+        self.published[device] = None
         self._publish_hints(device)
         for _ in range(repeat):
             self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
@@ -136,7 +123,7 @@ class PbxState:
             for member in changed:
                 self._emit(member_status_event(queue, member))
             if changed:
-                self._publish_avail(queue)
+                self.publish_avail(queue)
 
     def sync(self) -> None:
         """Take the current hint and member states as known, without events (at start-up)."""
@@ -178,18 +165,22 @@ class PbxState:
     def _has_available(self, queue: Queue) -> bool:
         return any(not m.paused and m.status in (None, 0, 1) for m in queue.members)
 
-    def _publish_avail(self, queue: Queue) -> None:
+    def publish_avail(self, queue: Queue, *, always: bool = False) -> None:
+        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed (or ``always``)."""
         device = f"Queue:{queue.name}_avail"
         state = self.device_state(device)
-        if self._queue_avail.get(queue.name) != state:
+        if always or self._queue_avail.get(queue.name) != state:
             self._queue_avail[queue.name] = state
+            self.published[device] = None
             self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
 
 
-def member_status_event(queue: Queue, member: QueueMember) -> list[Header]:
-    """``QueueMemberStatus`` of one member."""
+def member_status_event(
+    queue: Queue, member: QueueMember, name: str = "QueueMemberStatus"
+) -> list[Header]:
+    """``QueueMemberStatus`` of one member (or another event of the same fields: ``name``)."""
     return event(
-        "QueueMemberStatus",
+        name,
         "agent",
         [
             ("Queue", queue.name),

@@ -28,13 +28,14 @@ from bridge.ami.sim_events import event
 from bridge.ami.sim_lab import lab_config
 from bridge.ami.sim_login import LoginGate
 from bridge.ami.sim_originate import CallRunner, OriginatePolicy
+from bridge.ami.sim_scenarios import ScenarioApi, Scenarios
 from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules, Changes
 from bridge.ami.sim_server import AmiServer
 from bridge.ami.sim_session import AmiSession
 from bridge.ami.sim_state import PbxState
 
 
-class SimulatedPbx:
+class SimulatedPbx(ScenarioApi):
     """An asyncio AMI server on ``host``:``port`` (0: a free port) behaving like Asterisk 22.
 
     ``login_failure_delay``: the pause before ``Authentication failed`` (Asterisk sleeps 1 s).
@@ -46,6 +47,8 @@ class SimulatedPbx:
     Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
     (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
     ``refuse_logins``, and ``rules`` (:class:`ActionRules`, behind :meth:`stall`/:meth:`fail`).
+    Call flows between phones, queues, transfers, DND and queue members: see
+    :class:`~bridge.ami.sim_scenarios.ScenarioApi`.
     """
 
     def __init__(
@@ -75,7 +78,9 @@ class SimulatedPbx:
         )
         handlers = StateActions(self.state).handlers()
         handlers.update(AstDbActions(self.state.astdb).handlers())
-        handlers.update(originate=self._calls.originate, hangup=self._calls.hangup)
+        handlers.update(originate=self._calls.originate)
+        self._scenarios = Scenarios(self.state)
+        handlers.update(self._scenarios.handlers(self._calls.hangup))
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify)
         self._server.auth_timeout = auth_timeout
         self._dispatcher = Dispatcher(
