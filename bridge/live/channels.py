@@ -97,6 +97,23 @@ class ChannelTable:
             info.answered = time.time() if now is None else now
         return info
 
+    def adopt_history(self, previous: ChannelTable | None) -> None:
+        """After a resync: what the lists cannot say, taken from the channels known before."""
+        if previous is None:
+            return
+        for uniqueid, info in self.channels.items():
+            old = previous.channels.get(uniqueid)
+            if old is None:
+                continue
+            info.created = old.created
+            info.answered = old.answered if old.answered is not None else info.answered
+            info.incoming = old.incoming
+            info.on_hold = old.on_hold
+            info.recording = old.recording
+            info.first_exten = old.first_exten
+            if info.peer is None and old.peer in self.channels:
+                info.peer = old.peer
+
     def remove(self, uniqueid: str) -> ChannelInfo | None:
         info = self.channels.pop(uniqueid, None)
         if info is None:

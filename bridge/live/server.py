@@ -63,6 +63,9 @@ class ServerLive:
     channels: ChannelTable = field(default_factory=ChannelTable)
     members: dict[tuple[str, str], Member] = field(default_factory=dict)
     listeners: list[Callable[[ServerLive, Change], None]] = field(default_factory=list)
+    # The channels known when the link dropped: not shown, but what AMI's lists do not say
+    # (answer times, who dialled whom, hold, recording) is taken back for channels still up.
+    forgotten_channels: ChannelTable | None = None
 
     # -- reading -------------------------------------------------------------------------------
     def dnd_of(self, number: str) -> bool | None:
@@ -111,5 +114,7 @@ class ServerLive:
         self.dnd = {}
         self.device_states = {}
         self.hint_states = {}
+        if self.channels.channels:
+            self.forgotten_channels = self.channels
         self.channels = ChannelTable()
         self.members = {}

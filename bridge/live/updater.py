@@ -52,6 +52,8 @@ class LiveUpdater:
     ) -> None:
         live = self.live
         kept, self._kept = self._kept or [], None
+        previous = live.forgotten_channels
+        live.forgotten_channels = None
         live.dnd = dnd
         live.device_states = {}
         live.hint_states = {}
@@ -63,9 +65,12 @@ class LiveUpdater:
             self._hint_state(event, notify=False)
         for event in channels:
             info = live.channels.upsert(event, now=_started(event))
-            info.bridge = event.exact("BridgeId") or None
-            if info.bridge:
-                live.channels.enter_bridge(info, info.bridge)
+            # A dialled leg runs AppDial (an Originate's runs AppDial2: the phone calls out).
+            info.incoming = event.exact("Application") == "AppDial"
+            bridge = event.exact("BridgeId")
+            if bridge:
+                live.channels.enter_bridge(info, bridge)
+        live.channels.adopt_history(previous)
         for event in members:
             self._member(event, interface_key="Location", notify=False)
         for name, event in kept:
@@ -229,6 +234,8 @@ BINDINGS: dict[str, Handler] = {
     "BridgeDestroy": LiveUpdater._bridge_destroy,
     "Hold": lambda u, e: u._flag(e, "on_hold", True),
     "Unhold": lambda u, e: u._flag(e, "on_hold", False),
+    "MusicOnHoldStart": lambda u, e: u._flag(e, "on_hold", True),
+    "MusicOnHoldStop": lambda u, e: u._flag(e, "on_hold", False),
     "MixMonitorStart": lambda u, e: u._flag(e, "recording", True),
     "MixMonitorStop": lambda u, e: u._flag(e, "recording", False),
     "Hangup": LiveUpdater._hangup,
