@@ -126,19 +126,21 @@ def _events(
     index: CoreServerIndex, live: ServerLive, change: Change, snapshot: Snapshot
 ) -> Iterator[tuple[dict[str, Any], Visible]]:
     server = index.entry
-    base: dict[str, Any] = {"time": _now(), "coreServerId": server.id}
+
+    def base() -> dict[str, Any]:  # made only for events that are sent
+        return {"time": _now(), "coreServerId": server.id}
 
     def server_visible(account: AccountEntry) -> bool:
         return access.can_view_core_server(account, server, snapshot)
 
     kind = change.kind
     if kind == "amiStatus":
-        yield {"type": "coreServer.amiStatus", **base, "amiStatus": live.ami_status}, server_visible
+        yield {"type": "coreServer.amiStatus", **base(), "amiStatus": live.ami_status}, server_visible
     elif kind == "synced":
-        yield {"type": "coreServer.synced", **base}, server_visible
+        yield {"type": "coreServer.synced", **base()}, server_visible
     elif kind in ("device", "hint", "dnd"):
         for extension in _extensions_for(index, kind, str(change.key)):
-            event = {**base, "extensionId": extension.id, "extensionNumber": extension.number}
+            event = {**base(), "extensionId": extension.id, "extensionNumber": extension.number}
             if kind == "dnd":
                 event = {"type": "extension.dnd", **event, "dnd": live.dnd_of(extension.number)}
             else:
@@ -154,7 +156,7 @@ def _events(
                 body = segment(channel, index, live)
                 event = {
                     "type": f"callSegment.{change.phase}",
-                    **base,
+                    **base(),
                     "extensionId": extension.id,
                     "extensionNumber": extension.number,
                     "segment": body,
@@ -167,7 +169,7 @@ def _events(
             paused, state = live.member_of(queue_identifier, interface)
             event = {
                 "type": "agent.removed" if change.phase == "end" else "agent.state",
-                **base,
+                **base(),
                 "agentId": agent.id,
                 "queueId": agent.queue_id,
                 "extensionId": agent.extension_id,

@@ -22,7 +22,7 @@ class EventRouter:
 
     def __call__(self, message: Message) -> None:
         self.events += 1
-        name = message.exact("Event")
+        name = message.fields.get("Event")
         if name is None:
             return
         for handler in self._bindings.get(name, ()):

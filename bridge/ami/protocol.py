@@ -9,6 +9,7 @@ reads survives; :func:`encode` writes a message back.
 from __future__ import annotations
 
 import codecs
+from itertools import repeat
 from collections.abc import Iterable, Iterator, Mapping
 
 Header = tuple[str, str]
@@ -17,34 +18,60 @@ Header = tuple[str, str]
 class Message:
     """One AMI message: headers in wire order, repeated keys kept, keys looked up case-blind.
 
-    A lookup returns the first header of that name, as Asterisk's own ``astman_get_header`` does
-    (a name spelt exactly as given is found first, through a dict built on the first lookup).
-    A line without a colon inside a message is kept as a header with the empty key.
+    A lookup returns the first header of that name, as Asterisk's own ``astman_get_header`` does.
+    :attr:`fields` is the dict of exact header names (the fast path: Asterisk spells its header
+    names one way, so hot code asks with that spelling). Messages the parser makes hold their
+    fields at once and their ordered header list only when asked. A line without a colon inside
+    a message is kept as a header with the empty key.
     """
 
-    __slots__ = ("_exact", "_folded", "headers")
+    __slots__ = ("_fields", "_folded", "_headers", "_lines")
 
     def __init__(self, headers: Iterable[Header] | Mapping[str, str] = ()) -> None:
         items = headers.items() if isinstance(headers, Mapping) else headers
-        self.headers: list[Header] = list(items)
-        self._exact: dict[str, str] | None = None
+        self._headers: list[Header] | None = list(items)
+        self._lines: list[str] | None = None
+        self._fields: dict[str, str] | None = None
         self._folded: dict[str, str] | None = None
 
     @classmethod
     def adopt(cls, headers: list[Header]) -> Message:
         """Wrap ``headers`` without copying (the caller gives the list up)."""
         message = cls.__new__(cls)
-        message.headers = headers
-        message._exact = None
+        message._headers = headers
+        message._lines = None
+        message._fields = None
         message._folded = None
         return message
 
+    @classmethod
+    def parsed(cls, fields: dict[str, str], lines: list[str]) -> Message:
+        """What the parser makes: ``fields`` of ``Key: value`` lines with no repeated key."""
+        message = cls.__new__(cls)
+        message._headers = None
+        message._lines = lines
+        message._fields = fields
+        message._folded = None
+        return message
+
+    @property
+    def headers(self) -> list[Header]:
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = [_split_line(line) for line in self._lines or ()]
+        return headers
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Exact header name -> the first value of that name."""
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = dict(reversed(self.headers))
+        return fields
+
     def get(self, key: str, default: str | None = None) -> str | None:
         """The value of the first header named ``key`` (any case), else ``default``."""
-        exact = self._exact
-        if exact is None:
-            exact = self._exact = dict(reversed(self.headers))
-        value = exact.get(key)
+        value = self.fields.get(key)
         if value is not None:
             return value
         folded = self._folded
@@ -53,12 +80,8 @@ class Message:
         return folded.get(key.lower(), default)
 
     def exact(self, key: str) -> str | None:
-        """The first header spelt exactly ``key`` (the fast path: Asterisk spells its header
-        names one way, so hot code asks with that spelling and skips case folding)."""
-        exact = self._exact
-        if exact is None:
-            exact = self._exact = dict(reversed(self.headers))
-        return exact.get(key)
+        """The first header spelt exactly ``key``."""
+        return self.fields.get(key)
 
     def get_all(self, key: str) -> list[str]:
         """Every value of the headers named ``key`` (any case), in order."""
@@ -68,7 +91,8 @@ class Message:
     def add(self, key: str, value: str) -> None:
         """Append one header."""
         self.headers.append((key, value))
-        self._exact = self._folded = None
+        self._lines = None
+        self._fields = self._folded = None
 
     def keys(self) -> list[str]:
         """Header names in wire order, repeats included."""
@@ -161,11 +185,15 @@ class AmiParser:
             if not block:
                 continue
             lines = block.split("\n")
-            parts = [line.partition(": ") for line in lines]
-            headers = [(k, v) for k, sep, v in parts if sep]
-            if len(headers) != len(lines):
-                headers = [_split_line(line) for line in lines]
-            messages.append(Message.adopt(headers))
+            try:
+                # the fast path: every line "Key: value", no key twice (nearly every event)
+                fields = dict(map(str.split, lines, repeat(": "), repeat(1)))
+            except ValueError:
+                fields = None
+            if fields is not None and len(fields) == len(lines):
+                messages.append(Message.parsed(fields, lines))
+            else:
+                messages.append(Message.adopt([_split_line(line) for line in lines]))
         return messages
 
     def _take_banner(self, text: str) -> str:

@@ -62,7 +62,7 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
             self._route(message)
 
     def _route(self, message: Message) -> None:
-        action_id = message.exact("ActionID")
+        action_id = message.fields.get("ActionID")
         action = self.responses.get(action_id) if action_id is not None else None
         if action is not None and not _is_unsolicited(message):
             if action.add_message(_to_panoramisk(message)):

@@ -66,7 +66,7 @@ class ChannelTable:
 
     def upsert(self, event: Message, prefix: str = "", *, now: float | None = None) -> ChannelInfo:
         """Create or refresh a channel from a channel snapshot block (``Dest`` prefix too)."""
-        get = event.exact
+        get = event.fields.get
         uniqueid = get(prefix + "Uniqueid") or ""
         info = self.channels.get(uniqueid)
         state = get(prefix + "ChannelStateDesc") or ""

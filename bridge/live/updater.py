@@ -30,7 +30,7 @@ class LiveUpdater:
         return BINDINGS.keys()
 
     def __call__(self, _core_server_id: str, event: Message) -> None:
-        name = event.exact("Event") or ""
+        name = event.fields.get("Event") or ""
         handler = BINDINGS.get(name)
         if handler is None:
             return

@@ -19,7 +19,6 @@ from tests.conftest import StartBridge
 from tests.live.test_live_api import eventually, get
 from tests.world import World
 
-
 PEOPLE = {"100": "Alice", "101": "Bob", "107": "Gina", "108": "Alice Desk"}
 
 
