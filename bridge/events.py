@@ -135,7 +135,10 @@ def _events(
 
     kind = change.kind
     if kind == "amiStatus":
-        yield {"type": "coreServer.amiStatus", **base(), "amiStatus": live.ami_status}, server_visible
+        yield (
+            {"type": "coreServer.amiStatus", **base(), "amiStatus": live.ami_status},
+            server_visible,
+        )
     elif kind == "synced":
         yield {"type": "coreServer.synced", **base()}, server_visible
     elif kind in ("device", "hint", "dnd"):

@@ -9,8 +9,8 @@ reads survives; :func:`encode` writes a message back.
 from __future__ import annotations
 
 import codecs
-from itertools import repeat
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import repeat
 
 Header = tuple[str, str]
 
