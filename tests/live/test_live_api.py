@@ -134,3 +134,17 @@ async def test_originate_shows_a_segment_that_survives_a_reconnect(
     await eventually(gone)
     assert len(live.channels) == 0
     await ws.close()
+
+
+async def test_dnd_sync_falls_back_to_dbget_per_extension(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """An Asterisk without DBGetTree: one DBGet per extension of the core server."""
+    pbx.fail("DBGetTree", "Invalid/unknown command: DBGetTree. Use Action: ListCommands to show "
+             "available commands.")
+    pbx.astdb["/DND/107"] = "YES"
+    client = await started(start_bridge, pbx)
+    assert (await get(client, ext_path(pbx_world, "107")))["dnd"] is True
+    assert (await get(client, ext_path(pbx_world, "100")))["dnd"] is False
+    asked = sorted(r.message["Key"] for r in pbx.actions("DBGet"))
+    assert asked == sorted(["100", "101", "102", "103", "104", "105", "106", "107", "108"])
