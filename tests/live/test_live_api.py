@@ -140,8 +140,10 @@ async def test_dnd_sync_falls_back_to_dbget_per_extension(
     pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
 ) -> None:
     """An Asterisk without DBGetTree: one DBGet per extension of the core server."""
-    pbx.fail("DBGetTree", "Invalid/unknown command: DBGetTree. Use Action: ListCommands to show "
-             "available commands.")
+    pbx.fail(
+        "DBGetTree",
+        "Invalid/unknown command: DBGetTree. Use Action: ListCommands to show available commands.",
+    )
     pbx.astdb["/DND/107"] = "YES"
     client = await started(start_bridge, pbx)
     assert (await get(client, ext_path(pbx_world, "107")))["dnd"] is True

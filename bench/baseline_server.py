@@ -1,0 +1,26 @@
+"""The baseline of the read benchmark: a bare aiohttp handler returning fixed bytes.
+
+``python bench/baseline_server.py PORT FILE``: answers every GET with FILE's bytes as JSON.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+
+def main() -> None:
+    port, body = int(sys.argv[1]), Path(sys.argv[2]).read_bytes()
+
+    async def handler(_request: web.Request) -> web.Response:
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()
