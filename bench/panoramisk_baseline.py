@@ -1,6 +1,6 @@
 """Baseline of the ingestion benchmark: panoramisk 1.4 dispatching an AMI stream to one empty
 ``'*'`` handler. ``python bench/panoramisk_baseline.py PORT USERNAME SECRET`` prints ``ready``
-once logged in, and ``done N`` when the ``UserEvent`` named ``BenchDone`` arrives."""
+once logged in, and ``done N`` when the marker (a device state ``UNAVAILABLE``) arrives."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def main(port: int, username: str, secret: str) -> None:
     def on_event(_manager: Manager, message: object) -> None:
         nonlocal count
         count += 1
-        if getattr(message, "event", "") == "UserEvent" and not done.done():
+        if getattr(message, "state", "") == "UNAVAILABLE" and not done.done():
             done.set_result(count)
 
     manager = Manager(
