@@ -17,6 +17,8 @@ from bridge.api.errors import error_middleware
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
+from bridge.api.openapi import PATH as OPENAPI
+from bridge.api.openapi import openapi_json
 from bridge.api.routes import add_routes
 from bridge.auth import Authenticator
 from bridge.db import create_engine
@@ -51,6 +53,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(directory_ctx)
     app.cleanup_ctx.append(ami_ctx)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(OPENAPI, openapi_json)
     app.router.add_get(EVENT_STREAM, event_stream)
     add_routes(app)
     return app
