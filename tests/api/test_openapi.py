@@ -1,0 +1,319 @@
+"""The OpenAPI document: valid 3.1, in step with the URL grammar, and true of the live app's
+answers (checked here with jsonschema, and by a bounded schemathesis run)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from bridge.ami.simulator import SimulatedPbx
+from bridge.api.event_stream import PATH as WS
+from bridge.api.openapi import PATH, document
+from bridge.api.openapi.grammar import ID_PARAMETERS, NAME_PARAMETERS, Template, templates
+from bridge.api.routes import COLLECTIONS, ENDPOINTS, SINGLE, SUB_RESOURCES, Route, parse
+from tests.api.test_extension_actions import started
+from tests.conftest import StartBridge
+from tests.support import P, basic
+from tests.world import PASSWORDS, World
+
+DOC = document()
+JSON_SCHEMA = "application/json"
+KIND_OF_PARAMETER = {
+    **{name: kind for kind, name in ID_PARAMETERS.items()},
+    **{name: kind for kind, (name, _) in NAME_PARAMETERS.items()},
+}
+SINGLE_KINDS = {word: kind for words in SINGLE.values() for word, kind in words.items()}
+
+
+# -- the document against the grammar ----------------------------------------------------------
+def test_the_document_is_valid_openapi_3_1() -> None:
+    validate(DOC)
+    assert DOC["openapi"] == "3.1.0"
+    ids = [op["operationId"] for item in DOC["paths"].values() for op in operations(item)]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_route_the_grammar_accepts_is_documented_and_nothing_else() -> None:
+    accepted = routes_the_parser_accepts()
+    documented = {
+        tuple("v" if s.startswith("{") else s for s in t.segments): t for t in templates()
+    }
+    assert set(accepted) == set(documented)
+    for segments, route in accepted.items():
+        assert signature_of_route(route) == signature_of_template(documented[segments])
+    grammar_paths = {t.path for t in templates()}
+    assert set(DOC["paths"]) == grammar_paths | {WS, "/healthz", PATH}
+    for template in templates():
+        methods = {m.upper() for m in DOC["paths"][template.path] if m != "parameters"}
+        assert methods == set(ENDPOINTS[template.endpoint])
+
+
+def routes_the_parser_accepts() -> dict[tuple[str, ...], Route]:
+    """Every segment sequence ``routes.parse`` accepts, each value written ``v``: a walk that
+    extends a prefix by every keyword the tables know, and by a value."""
+    words = {"getByName", *SINGLE_KINDS}
+    words |= {w for collections in COLLECTIONS.values() for w in collections}
+    words |= {w for whats in SUB_RESOURCES.values() for w in whats}
+    accepted: dict[tuple[str, ...], Route] = {}
+    frontier: list[tuple[str, ...]] = [()]
+    for _ in range(20):  # far deeper than the grammar
+        grown = []
+        for prefix in frontier:
+            as_value = parse([*prefix, "v"])
+            for token in ["v", *sorted(words)]:
+                segments = (*prefix, token)
+                route = parse(list(segments))
+                if (
+                    token != "v"
+                    and route is not None
+                    and as_value is not None
+                    and signature_of_route(route) == signature_of_route(as_value)
+                ):
+                    continue  # the keyword was read as a value: the "v" case covers it
+                if route is not None:
+                    accepted[segments] = route
+                if route is not None or parse([*segments, "v"]) is not None:
+                    grown.append(segments)
+        frontier = grown
+    assert not frontier
+    return accepted
+
+
+def signature_of_route(route: Route) -> tuple[object, ...]:
+    return tuple((s.kind, s.by_name, s.key is None) for s in route.steps), route.endpoint
+
+
+def signature_of_template(template: Template) -> tuple[object, ...]:
+    steps = []
+    for previous, segment in zip(("", *template.segments), template.segments, strict=False):
+        if segment.startswith("{"):
+            kind = KIND_OF_PARAMETER[segment[1:-1]]
+            steps.append((kind, previous == "getByName", False))
+        elif segment in SINGLE_KINDS:
+            steps.append((SINGLE_KINDS[segment], False, True))
+    return tuple(steps), template.endpoint
+
+
+# -- the live app's answers against the document ------------------------------------------------
+def happy_values(world: World) -> dict[str, str]:
+    """Path parameters naming alice's licensed extension 100, reachable in every form."""
+    return {
+        "coreServerId": world.cs,
+        "coreServerSlug": "default",
+        "userId": world.users["alice"],
+        "username": "alice",
+        "extensionId": world.ext["100"],
+        "extensionNumber": "100",
+        "queueId": world.queues["support"],
+        "queueIdentifier": "support",
+        "agentId": world.agents["alice"],
+    }
+
+
+async def test_every_documented_path_answers_as_documented(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    dynamic = {r.canonical for r in client.app.router.resources()} - {WS, "/healthz", PATH}
+    assert dynamic == {P + "/{tail}"}  # everything else is the grammar's, checked above
+    async with client.get(PATH) as response:  # no credentials
+        assert response.status == 200
+        assert await response.json() == DOC
+    values = happy_values(world)
+    for template in templates():
+        for method in ENDPOINTS[template.endpoint]:
+            url = template.path.format(**values)
+            body = {"destinationNumber": "18005555555"} if method == "POST" else None
+            status = await answers_as_documented(client, method, url, template.path, json=body)
+            # nothing listens on the core server's AMI port: actions answer 503 at once
+            assert status == (200 if method == "GET" else 503), url
+
+
+async def test_errors_answer_as_documented(world: World, start_bridge: StartBridge) -> None:
+    client = await start_bridge()
+    values = happy_values(world)
+
+    async def expect(
+        status: int,
+        method: str,
+        template: str,
+        account: str | None = "admin",
+        body: Any = None,
+        **given: str,
+    ) -> None:
+        url = template.format(**{**values, **given})
+        got = await answers_as_documented(client, method, url, template, account, json=body)
+        assert got == status, (method, url, account)
+
+    cs = f"{P}/coreServers/{{coreServerId}}"
+    ext = f"{cs}/extensions/{{extensionId}}"
+    agent = f"{cs}/queues/{{queueId}}/agents/{{agentId}}"
+    await expect(401, "GET", ext, None)
+    await expect(401, "GET", f"{P}/coreServers", "disabled")
+    await expect(401, "POST", f"{ext}/originate", None, {})
+    await expect(403, "GET", cs, "stranger")
+    await expect(403, "GET", cs, coreServerId=world.old_cs)
+    await expect(403, "GET", ext, extensionId=world.ext["102"])  # not licensed
+    await expect(403, "GET", ext, "csonly")
+    await expect(403, "GET", f"{cs}/queues/{{queueId}}", queueId=world.queues["closed"])
+    await expect(403, "GET", agent, agentId=world.agents["none"])
+    await expect(403, "POST", f"{ext}/enableDnd", "viewer", extensionId=world.ext["108"])
+    await expect(
+        404, "GET", f"{P}/coreServers/getByName/{{coreServerSlug}}/users", coreServerSlug="nope"
+    )
+    await expect(404, "GET", f"{ext}/callSegments", extensionId="nope")
+    await expect(404, "GET", f"{agent}/extension", agentId="nope")
+    await expect(404, "POST", f"{ext}/originate", body={"destinationNumber": "1"}, extensionId="x")
+    await expect(400, "GET", f"{cs}/users?limit=-1")
+    await expect(400, "GET", f"{ext}/agents?offset=x")
+    await expect(400, "POST", f"{ext}/originate", body=[1])
+    await expect(400, "POST", f"{ext}/disableDnd", body="x")
+    await expect(413, "POST", f"{ext}/originate", body={"destinationNumber": "9" * 70000})
+    for destination in ({"destinationNumber": "1\r\n2"}, {"destinationNumber": 5}, {}):
+        await expect(422, "POST", f"{ext}/originate", body=destination)
+    # answers of no operation: unknown paths, other methods
+    for method, url in (("GET", f"{P}/nowhere"), ("GET", f"{P}/coreServers/x/y/z"), ("GET", P)):
+        assert await answers_as_documented(client, method, url, None) == 404
+    for method, url in (("DELETE", ext), ("GET", f"{ext}/originate"), ("PUT", WS)):
+        assert await answers_as_documented(client, method, url.format(**values), None) == 405
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # seconds of argon2
+async def test_a_flood_of_logins_answers_429_as_documented(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    # Unknown names are checked against a full-cost hash: 80 at once overrun the bound of 34.
+    headers = basic("nobody", "guess")
+    url = f"{P}/coreServers"
+    statuses = await asyncio.gather(
+        *(answers_as_documented(client, "GET", url, url, None, headers=headers) for _ in range(80))
+    )
+    assert set(statuses) == {401, 429}
+
+
+async def test_actions_on_a_pbx_answer_as_documented(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    client = await started(start_bridge, pbx)
+    cs = f"{P}/coreServers/getByName/{{coreServerSlug}}"
+    ext = f"{cs}/extensions/getByName/{{extensionNumber}}"
+    values = happy_values(pbx_world)
+
+    async def answer(method: str, template: str, body: Any = None) -> int:
+        url = template.format(**values)
+        return await answers_as_documented(client, method, url, template, json=body)
+
+    originate = {"destinationNumber": "+1 (800) 555-5555"}
+    assert await answer("POST", f"{ext}/originate", originate) == 204
+    assert await answer("POST", f"{ext}/enableDnd", {}) == 204
+    for what in ("", "/callSegments", "/agents"):
+        assert await answer("GET", ext + what) == 200
+    pbx.fail("DBPut", "Failed to update entry")
+    assert await answer("POST", f"{ext}/enableDnd") == 502
+    pbx.unfail("DBPut")
+    pbx.stall("Originate")
+    assert await answer("POST", f"{ext}/originate", originate) == 504
+    pbx.unstall("Originate")
+
+
+async def test_the_event_stream_answers_as_documented(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    assert await answers_as_documented(client, "GET", WS, WS, None) == 401
+    assert await answers_as_documented(client, "GET", WS, WS) == 400  # not a handshake
+    messages = DOC["paths"][WS]["get"]["x-websocket"]
+    sent = [
+        {"type": "filter", "filters": [{"property": "extensionId", "value": "x"}]},
+        {"type": "filter", "filters": [{"property": "nope", "value": "x"}]},
+        {"type": "hello"},
+    ]
+    assert_valid({"oneOf": messages["clientMessages"]}, sent[0])
+    async with client.ws_connect(WS, headers=basic("admin", PASSWORDS["admin"])) as ws:
+        received = [await ws.receive_json(timeout=5)]
+        for message in sent:
+            await ws.send_json(message)
+            received.append(await ws.receive_json(timeout=5))
+    assert [m["type"] for m in received] == ["ready", "filter", "error", "error"]
+    for message in received:
+        assert_valid({"oneOf": messages["serverMessages"]}, message)
+
+
+# -- checking one answer -----------------------------------------------------------------------
+async def answers_as_documented(
+    client: TestClient[Any, Any],
+    method: str,
+    url: str,
+    template: str | None,
+    account: str | None = "admin",
+    headers: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> int:
+    """Send a request; assert its answer is one the document gives for ``template`` and
+    ``method`` (None: the answers of no operation, 404 and 405), with that status's headers
+    and body schema. The status, for the caller to check."""
+    sent = dict(headers or {})
+    if account is not None:
+        sent.update(basic(account, PASSWORDS[account]))
+    async with client.request(method, url, headers=sent, **kwargs) as response:
+        raw = await response.read()
+        status, answer_headers = response.status, response.headers
+    documented = documented_response(method, template, status)
+    assert documented is not None, f"{method} {url}: {status} is not documented: {raw[:300]!r}"
+    for name, header in documented.get("headers", {}).items():
+        header = dereference(header)
+        if header.get("required"):
+            assert name in answer_headers, (method, url, status, name)
+        if name in answer_headers:
+            value: Any = answer_headers[name]
+            if header["schema"].get("type") == "integer":
+                value = int(value)
+            assert_valid(header["schema"], value)
+    content = documented.get("content")
+    if content is None:
+        assert raw == b"", (method, url, status)
+    else:
+        assert answer_headers["Content-Type"].startswith(JSON_SCHEMA)
+        body = json.loads(raw)
+        assert_valid(content[JSON_SCHEMA]["schema"], body)
+        if status >= 400:  # the error id is one the answer's description lists
+            assert f"`{body['error']}`" in documented["description"], (status, body)
+    return status
+
+
+def documented_response(method: str, template: str | None, status: int) -> dict[str, Any] | None:
+    if template is None:
+        name = {404: "NotFound", 405: "MethodNotAllowed"}.get(status)
+        return None if name is None else DOC["components"]["responses"][name]
+    operation = DOC["paths"][template.partition("?")[0]][method.lower()]
+    response = operation["responses"].get(str(status))
+    return None if response is None else dereference(response)
+
+
+def dereference(node: dict[str, Any]) -> dict[str, Any]:
+    """The object a ``{"$ref": "#/..."}`` names (followed until it is not a reference)."""
+    while "$ref" in node:
+        pointer, node = str(node["$ref"]).removeprefix("#/"), DOC
+        for part in pointer.split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def assert_valid(schema: dict[str, Any], value: Any) -> None:
+    """Validate with the document's components in reach of ``#/components/...`` references."""
+    rooted = {**schema, "components": DOC["components"]}
+    validator = Draft202012Validator(rooted, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(value)]
+    assert not errors, (errors, value)
+
+
+def operations(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for method, op in item.items() if method != "parameters"]
