@@ -34,6 +34,8 @@ def obj(properties: dict[str, Schema], description: str = "") -> Schema:
     return schema
 
 
+# What normalize_destination accepts: dialable characters (1 to 64), separators anywhere.
+DIALABLE_INPUT = r"^[ .()\-]*(?:[0-9A-Za-z*#+][ .()\-]*){1,64}$"
 STRING: Schema = {"type": "string"}
 NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 BOOLEAN: Schema = {"type": "boolean"}
@@ -139,6 +141,7 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "string",
                 "description": "Spaces, dashes, dots and parentheses are dropped; what is left "
                 "must be 1 to 64 of 0-9 A-Z a-z * # + (else 422).",
+                "pattern": DIALABLE_INPUT,
                 "examples": ["18005555555", "+1 (800) 555-5555"],
             }
         },
@@ -267,7 +270,8 @@ def _natural(name: str, description: str) -> Schema:
         "name": name,
         "in": "query",
         "required": False,
-        "description": description,
+        "description": f"{description} Empty (`?{name}=`) is as if absent.",
+        "allowEmptyValue": True,  # deprecated in 3.1, but says exactly this
         "schema": {"type": "integer", "minimum": 0, "maximum": NATURAL_MAX},
     }
 
