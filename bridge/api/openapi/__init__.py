@@ -3,7 +3,8 @@
 Nothing about paths is written by hand: :mod:`.grammar` walks the URL grammar of
 :mod:`bridge.api.routes` and lists every concrete path template it accepts, and
 :mod:`.operations` gives each the methods ``routes.ENDPOINTS`` gives it, with every status
-it can answer; :mod:`.components` holds the JSON shapes. The document is built and serialised
+it can answer; :mod:`.schemas` holds the JSON shapes, :mod:`.components` the error answers,
+headers and parameters, :mod:`.stream` the WebSocket. The document is built and serialised
 once per process.
 
 Said in ``info.description`` rather than as operations: every GET also answers HEAD; a trailing
@@ -19,9 +20,9 @@ from aiohttp import web
 
 import bridge
 from bridge.api.event_stream import PATH as EVENT_STREAM
-from bridge.api.openapi import components as c
-from bridge.api.openapi import operations
+from bridge.api.openapi import components, operations, schemas, stream
 from bridge.api.openapi.grammar import path_parameters, templates
+from bridge.api.openapi.schemas import ref
 from bridge.api.render import dumps, json_body
 from bridge.api.routes import ENDPOINTS
 
@@ -50,11 +51,11 @@ def document() -> dict[str, Any]:
     for template in templates():
         item: dict[str, Any] = {}
         if template.parameters:
-            item["parameters"] = [c.ref("parameters", p) for p in template.parameters]
+            item["parameters"] = [ref("parameters", p) for p in template.parameters]
         for method in ENDPOINTS[template.endpoint]:
             item[method.lower()] = operations.operation(template, method)
         paths[template.path] = item
-    paths[EVENT_STREAM] = {"get": operations.event_stream()}
+    paths[EVENT_STREAM] = {"get": stream.event_stream()}
     paths[HEALTH] = {"get": operations.health()}
     paths[PATH] = {"get": operations.this_document()}
     return {
@@ -69,10 +70,10 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}},
-            "schemas": {**c.SCHEMAS, **c.EVENT_SCHEMAS},
-            "parameters": {**c.PARAMETERS, **path_parameters()},
-            "headers": c.HEADERS,
-            "responses": c.RESPONSES,
+            "schemas": {**schemas.SCHEMAS, **stream.EVENT_SCHEMAS},
+            "parameters": {**components.PARAMETERS, **path_parameters()},
+            "headers": components.HEADERS,
+            "responses": components.RESPONSES,
         },
     }
 

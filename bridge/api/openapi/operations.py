@@ -1,4 +1,5 @@
-"""Operations: one per method of each grammar path (from ``ENDPOINTS``), and the fixed paths.
+"""Operations: one per method of each grammar path (from ``ENDPOINTS``), and ``/healthz`` and
+``/openapi.json`` (the event stream's is in :mod:`.stream`).
 
 Each operation lists every status it can answer, following DESIGN.md section 2's order of
 decisions: 401 and 429 (login-busy) wherever credentials are checked; 403 and 404 wherever the
@@ -14,6 +15,7 @@ from typing import Any
 
 from bridge.api.openapi import components as c
 from bridge.api.openapi.grammar import Template
+from bridge.api.openapi.schemas import JSON, ref
 from bridge.api.resolve import Kind
 from bridge.api.routes import LIST, ONE
 
@@ -30,11 +32,11 @@ class Answer:
 
 
 def _array(name: str) -> dict[str, Any]:
-    return {"type": "array", "items": c.ref("schemas", name)}
+    return {"type": "array", "items": ref("schemas", name)}
 
 
 def _one(name: str) -> dict[str, Any]:
-    return c.ref("schemas", name)
+    return ref("schemas", name)
 
 
 # Every key of routes.ENDPOINTS: an endpoint missing here fails the build, and the tests.
@@ -73,10 +75,10 @@ ANSWERS: dict[tuple[Kind, str], Answer] = {
 
 def operation(template: Template, method: str) -> dict[str, Any]:
     answer = ANSWERS[template.endpoint]
-    parameters = [c.ref("parameters", "X-Request-Id")]
+    parameters = [ref("parameters", "X-Request-Id")]
     statuses = {401, 429}
     if template.endpoint[1] in PAGED:
-        parameters += [c.ref("parameters", "limit"), c.ref("parameters", "offset")]
+        parameters += [ref("parameters", "limit"), ref("parameters", "offset")]
         statuses.add(400)
     if template.parameters:  # objects on the path: each may be missing or restricted
         statuses |= {403, 404}
@@ -93,7 +95,7 @@ def operation(template: Template, method: str) -> dict[str, Any]:
     else:
         ok = {"200": c.ok(answer.body, "OK.")}
     result["responses"] = ok | {
-        str(status): c.ref("responses", c.ERRORS[status][0]) for status in sorted(statuses)
+        str(status): ref("responses", c.ERRORS[status][0]) for status in sorted(statuses)
     }
     return result
 
@@ -113,47 +115,17 @@ def operation_id(method: str, segments: tuple[str, ...]) -> str:
 
 def _action_body(what: str) -> dict[str, Any]:
     if what == "originate":
-        schema = c.ref("schemas", "OriginateRequest")
-        return {"required": True, "content": {c.JSON: {"schema": schema}}}
+        schema = ref("schemas", "OriginateRequest")
+        return {"required": True, "content": {JSON: {"schema": schema}}}
     return {
         "required": False,
         "description": "Optional and ignored; when sent, it must be a JSON object.",
-        "content": {c.JSON: {"schema": {"type": "object"}}},
-    }
-
-
-def event_stream() -> dict[str, Any]:
-    return {
-        "operationId": "getEventStream",
-        "summary": "The live event stream (a WebSocket)",
-        "tags": ["events"],
-        "description": "A WebSocket upgrade, with HTTP Basic credentials on the upgrade request. "
-        'The server sends `{"type": "ready"}` once subscribed, then one JSON object per event '
-        "the account may view (Event). The client may send StreamFilter messages; the server "
-        "echoes each filter applied, or answers StreamError. A client that falls "
-        "`[events] queue_size` events behind is closed with code 4008; one whose account is "
-        "disabled or whose password changes, with 4001. A request that is not a WebSocket "
-        "handshake answers 400.",
-        "parameters": [c.ref("parameters", "X-Request-Id")],
-        "responses": {
-            "101": {"description": "Switching protocols: the WebSocket is open."},
-            "400": c.ref("responses", "BadRequest"),
-            "401": c.ref("responses", "Unauthenticated"),
-            "429": c.ref("responses", "RateLimited"),
-        },
-        "x-websocket": {
-            "serverMessages": [
-                c.ref("schemas", name)
-                for name in ("StreamReady", "Event", "StreamFilter", "StreamError")
-            ],
-            "clientMessages": [c.ref("schemas", "StreamFilter")],
-            "closeCodes": {"4001": "the account changed", "4008": "too slow: events left unread"},
-        },
+        "content": {JSON: {"schema": {"type": "object"}}},
     }
 
 
 def health() -> dict[str, Any]:
-    schema = c.ref("schemas", "Health")
+    schema = ref("schemas", "Health")
     return {
         "operationId": "getHealth",
         "summary": "Each enabled core server's AMI status",
