@@ -22,6 +22,8 @@ from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
 from bridge.api.metrics import live_collector, metrics
+from bridge.api.openapi import PATH as OPENAPI
+from bridge.api.openapi import openapi_json
 from bridge.api.routes import add_routes
 from bridge.audit import AuditLog
 from bridge.auth import Authenticator
@@ -67,6 +69,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(audit_ctx)
     app.cleanup_ctx.append(ami_ctx)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get(OPENAPI, openapi_json)
     app.router.add_get(EVENT_STREAM, event_stream)
     app.router.add_route("*", AUDIT, read_audit)
     add_routes(app)

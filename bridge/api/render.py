@@ -13,6 +13,7 @@ from bridge.errors import BadRequest
 
 T = TypeVar("T")
 MEMO_LIMIT = 4096
+NATURAL_MAX = 999_999_999  # nine digits: limit and offset
 
 
 def dumps(value: Any) -> bytes:
@@ -56,9 +57,9 @@ def _natural(query: Mapping[str, str], name: str) -> int | None:
     text = query.get(name)
     if text is None or text == "":
         return None
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(NATURAL_MAX)):
         raise BadRequest(
-            f"{name} must be a whole number from 0 to 999999999",
+            f"{name} must be a whole number from 0 to {NATURAL_MAX}",
             error_id="invalid-parameter",
             parameter=name,
         )

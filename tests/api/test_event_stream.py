@@ -140,6 +140,11 @@ async def test_ami_status_events(
 ) -> None:
     client = await started(start_bridge, pbx)
     ws = await open_stream(client)
+    # only this core server's: the world's "branch" keeps trying its closed AMI port
+    await ws.send_json(
+        {"type": "filter", "filters": [{"property": "coreServerId", "value": pbx_world.cs}]}
+    )
+    await next_event(ws, "filter")
     pbx.drop_connections()
     event = await next_event(ws, "coreServer.amiStatus")
     assert (event["coreServerId"], event["amiStatus"]) == (pbx_world.cs, "disconnected")

@@ -1,0 +1,128 @@
+"""The answers, headers and parameters of the OpenAPI document (``components.responses``,
+``.headers``, ``.parameters``): one error answer per status, each naming its error ids."""
+
+from __future__ import annotations
+
+from bridge.api.openapi.schemas import JSON, STRING, Schema, ref
+from bridge.api.render import NATURAL_MAX
+
+# status: (component name, description). The description lists the error ids of that status.
+ERRORS: dict[int, tuple[str, str]] = {
+    400: (
+        "BadRequest",
+        "Malformed request: `invalid-parameter` (limit/offset not a whole number from 0 to "
+        "999999999), `invalid-json`, `invalid-body` (not a JSON object), `bad-request` "
+        "(a malformed HTTP request, or not a WebSocket handshake).",
+    ),
+    401: (
+        "Unauthenticated",
+        "`unauthenticated`: no credentials, wrong ones, or a disabled account.",
+    ),
+    403: (
+        "Forbidden",
+        "A parent in the path, or the target, is restricted: `forbidden` (no grant), "
+        "`core-server-disabled`, `queue-disabled`, `extension-not-licensed`, "
+        "`agent-extension-not-licensed`, `action-forbidden` (no originate/dnd right).",
+    ),
+    404: (
+        "NotFound",
+        "`unknown-path`, or the first missing object of the path: `core-server-not-found`, "
+        "`user-not-found`, `extension-not-found`, `queue-not-found`, `agent-not-found`.",
+    ),
+    405: ("MethodNotAllowed", "`method-not-allowed`, with the allowed methods in `Allow`."),
+    413: ("PayloadTooLarge", "`payload-too-large`: the body is over `[http] max_body_bytes`."),
+    422: (
+        "InvalidValue",
+        "`destination-missing`, `destination-invalid`, or `invalid-ami-header` (a value that "
+        "would put a line break into an AMI header); nothing was sent to Asterisk.",
+    ),
+    429: (
+        "RateLimited",
+        "`login-busy` (too many logins being checked at once), `too-many-logins` (failed "
+        "logins from this address, `[limits] failed_logins_per_minute`), or `rate-limited` (the "
+        "account's originate allowance, `[limits] originate_per_minute`). Retry after "
+        "`Retry-After` seconds.",
+    ),
+    502: ("AmiActionFailed", "`ami-action-failed`: Asterisk answered the action with an error."),
+    503: (
+        "AmiUnavailable",
+        "`ami-unavailable` (the link is not up; answered at once) or `ami-disconnected` (it "
+        "dropped before Asterisk answered; the action is never sent twice).",
+    ),
+    504: ("AmiTimeout", "`ami-timeout`: Asterisk did not answer within `[ami] action_timeout`."),
+}
+# Headers an error answer always carries, by status.
+ERROR_HEADERS = {401: "WWW-Authenticate", 405: "Allow", 429: "Retry-After"}
+
+HEADERS: dict[str, Schema] = {
+    "X-Request-Id": {
+        "description": "The request's X-Request-Id when it is 1 to 64 of A-Z a-z 0-9 . _ -, "
+        "else a new one; the log names it.",
+        "schema": STRING,
+    },
+    "WWW-Authenticate": {
+        "required": True,
+        "schema": {"type": "string", "const": 'Basic realm="bridge"'},
+    },
+    "Allow": {
+        "required": True,
+        "description": "The methods the path answers, comma-separated.",
+        "schema": STRING,
+    },
+    "Retry-After": {
+        "required": True,
+        "description": "Seconds.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+}
+
+
+REQUEST_ID: Schema = {"X-Request-Id": ref("headers", "X-Request-Id")}
+
+
+def ok(schema: Schema, description: str) -> Schema:
+    """A JSON answer with ``schema``."""
+    return {
+        "description": description,
+        "headers": REQUEST_ID,
+        "content": {JSON: {"schema": schema}},
+    }
+
+
+def _error_response(status: int) -> Schema:
+    description = ERRORS[status][1]
+    headers = dict(REQUEST_ID)
+    if status in ERROR_HEADERS:
+        header = ERROR_HEADERS[status]
+        headers[header] = ref("headers", header)
+    schema = {"allOf": [ref("schemas", "Error")], "properties": {"status": {"const": status}}}
+    return {"description": description, "headers": headers, "content": {JSON: {"schema": schema}}}
+
+
+RESPONSES: dict[str, Schema] = {
+    name: _error_response(status) for status, (name, _) in ERRORS.items()
+}
+
+
+def _natural(name: str, description: str) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": f"{description} Empty (`?{name}=`) is as if absent.",
+        "allowEmptyValue": True,  # deprecated in 3.1, but says exactly this
+        "schema": {"type": "integer", "minimum": 0, "maximum": NATURAL_MAX},
+    }
+
+
+PARAMETERS: dict[str, Schema] = {
+    "limit": _natural("limit", "At most this many items."),
+    "offset": _natural("offset", "Skip this many items first."),
+    "X-Request-Id": {
+        "name": "X-Request-Id",
+        "in": "header",
+        "required": False,
+        "description": HEADERS["X-Request-Id"]["description"],
+        "schema": STRING,
+    },
+}
