@@ -31,6 +31,9 @@ class ChangeDetector(Protocol):
     async def changed(self) -> bool:
         """True when the directory may have changed since the last call (cheap)."""
 
+    async def confirm(self) -> bool:
+        """After a reload: True when another change came in meanwhile (one query)."""
+
     async def close(self) -> None: ...
 
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
@@ -62,6 +65,14 @@ class SqliteChangeDetector:
         self._stat = self._files()
         self._version = await self._data_version()
         return self._version
+
+    async def confirm(self) -> bool:
+        # A commit in the same clock tick as the stat() before it, rewriting the WAL from its
+        # start (same size), leaves the files' stat unchanged: ask the database itself.
+        self._stat = self._files()  # before the query: a later commit moves it again
+        version = await self._data_version()
+        moved, self._version = version != self._version, version
+        return moved
 
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         # On the watcher's own connection: data_version does not move for its own commits.
@@ -148,6 +159,10 @@ class PostgresChangeDetector:
             await self._connection.invalidate()  # LISTEN state must not go back to the pool
             await self._connection.close()
             self._connection = None
+
+    async def confirm(self) -> bool:
+        before = self._version
+        return await self._counter() != before
 
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         # Triggers watch the directory tables only: any connection will do.

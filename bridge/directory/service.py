@@ -19,6 +19,7 @@ from bridge.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 SnapshotListener = Callable[[Snapshot, Snapshot], None]
+CONFIRMATIONS = 3
 RETRY_SECONDS = 0.5  # while the database is unreachable: one connection attempt each time
 
 
@@ -107,6 +108,10 @@ class DirectoryService:
                     await self._reopen()
                 if changed or self.current.expired(utcnow()):
                     await self.reload()
+                    for _ in range(CONFIRMATIONS):  # commits that landed during the reload
+                        if not await self._detector.confirm():
+                            break
+                        await self.reload()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
