@@ -45,6 +45,7 @@ from bridge.keys import (
 )
 from bridge.limits import TokenBuckets
 from bridge.live import LiveState
+from bridge.logs import AccessLog
 from bridge.metrics import Metrics
 from bridge.settings import Settings
 
@@ -54,13 +55,20 @@ class SchemaNotReady(Exception):
 
 
 def create_app(settings: Settings) -> web.Application:
-    middlewares: list[Middleware] = [error_middleware]
+    metrics_registry = Metrics()
+    access = AccessLog(settings.log.format == "json")
+    middlewares: list[Middleware] = [error_middleware(metrics_registry, access)]
     if settings.http.cors_origins:
         middlewares.insert(0, cors_middleware(settings.http.cors_origins))
     app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
     app[settings_key] = settings
     app[live_key] = LiveState()
-    app[metrics_key] = Metrics()
+    app[metrics_key] = metrics_registry
+
+    async def flush_access_log(_app: web.Application) -> None:
+        access.flush()
+
+    app.on_cleanup.append(flush_access_log)
     if settings.metrics.enabled:
         app.router.add_get("/metrics", metrics)
         app[metrics_key].collectors.append(lambda: live_collector(app))

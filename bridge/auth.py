@@ -1,10 +1,11 @@
 """HTTP Basic authentication against argon2id hashes, with verified credentials remembered.
 
 Verifying argon2 costs tens of milliseconds by design. A credential that verified is remembered
-under an HMAC of the username and password (keyed by a per-process random key, so the plain
-password is never kept) together with the account's id and hash: when the account row changes its
-hash, the memory no longer matches. Wrong passwords are never remembered, and unknown usernames are
-verified against a dummy hash, so a wrong guess always costs a full verification.
+under a keyed BLAKE2b hash (a MAC) of the username and password, keyed by a per-process random
+key, so the plain password is never kept; with it, the account's id and hash: when the account
+row changes its hash, the memory no longer matches. Wrong passwords are never remembered, and
+unknown usernames are verified against a dummy hash, so a wrong guess always costs a full
+verification.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import hashlib
-import hmac
 import logging
 import os
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from hashlib import blake2b
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -72,7 +72,7 @@ class Authenticator:
         logins: past ``[limits] failed_logins_*`` it gets 429 without a check."""
         username, password = parse_basic(header)
         account = snapshot.accounts_by_username.get(username)
-        key = hmac.digest(self._key, f"{username}\0{password}".encode(), hashlib.sha256)
+        key = blake2b(f"{username}\0{password}".encode(), key=self._key, digest_size=32).digest()
         remembered = self._remembered.get(key)
         if (
             account is not None

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Handler, Middleware
 
 from bridge import errors
 from bridge.api.render import dumps
-from bridge.keys import metrics_key
-from bridge.logs import account_var, request_id_var, route_var
+from bridge.logs import AccessLog, account_var, request_id_var, route_var
+from bridge.metrics import Metrics
 
 log = logging.getLogger("bridge.http")
-access_log = logging.getLogger("bridge.access")
 
 STATUS: dict[type[errors.BridgeError], int] = {
     errors.BadRequest: 400,
@@ -42,6 +42,14 @@ HTTP_ERROR_IDS = {
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
+_ids = itertools.count(1)
+_ID_PREFIX = os.urandom(4).hex()  # per process: ids stay unique across restarts and processes
+
+
+def _new_id() -> str:
+    return f"{_ID_PREFIX}{next(_ids):08x}"
+
+
 def status_of(error: errors.BridgeError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS:
@@ -56,51 +64,54 @@ def error_response(
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Maps errors to JSON answers, gives the request an id, and logs one line for it."""
-    incoming = request.headers.get("X-Request-Id", "")
-    request_id = incoming if REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex[:16]
-    request_id_var.set(request_id)
-    started = time.perf_counter()
-    try:
-        response = await handler(request)
-    except errors.BridgeError as error:
-        response = error_response(status_of(error), error.error_id, error.message, error.details)
-        _decorate(response, error)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        error_id = HTTP_ERROR_IDS.get(exc.status, "http-error")
-        response = error_response(exc.status, error_id, exc.reason, {})
-        if "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
-    except Exception:
-        log.exception(
-            "unexpected error in request %s %s [%s]",
-            request.method,
+def error_middleware(metrics: Metrics, access: AccessLog) -> Middleware:
+    """The middleware that maps errors to JSON answers, gives each request an id, counts it
+    and logs one line for it."""
+
+    @web.middleware
+    async def errors_to_json(request: web.Request, handler: Handler) -> web.StreamResponse:
+        incoming = request.headers.get("X-Request-Id")
+        request_id = incoming if incoming and REQUEST_ID.fullmatch(incoming) else _new_id()
+        request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = await handler(request)
+        except errors.BridgeError as error:
+            response = error_response(
+                status_of(error), error.error_id, error.message, error.details
+            )
+            _decorate(response, error)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            response = error_response(
+                exc.status, HTTP_ERROR_IDS.get(exc.status, "http-error"), exc.reason, {}
+            )
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+        except Exception:
+            path = request.rel_url.raw_path[:200]
+            log.exception("unexpected error in request %s %s", request.method, path)
+            response = error_response(
+                500, "internal-error", "Internal error; see the log", {"requestId": request_id}
+            )
+        if not response.prepared:
+            response.headers["X-Request-Id"] = request_id
+        seconds = time.perf_counter() - started
+        method, status = request.method, response.status
+        metrics.request(route_var.get(), method, status, seconds)
+        access.request(
+            method,
             request.rel_url.raw_path[:200],
+            status,
+            seconds,
+            account_var.get(),
+            request.remote or "-",
             request_id,
         )
-        response = error_response(
-            500, "internal-error", "Internal error; see the log", {"requestId": request_id}
-        )
-    if not response.prepared:
-        response.headers["X-Request-Id"] = request_id
-    seconds = time.perf_counter() - started
-    access_log.info(
-        "%s %s %d %.1f ms %s %s",
-        request.method,
-        request.rel_url.raw_path[:200],
-        response.status,
-        seconds * 1000,
-        account_var.get(),
-        request.remote or "-",
-    )
-    metrics = request.app.get(metrics_key)
-    if metrics is not None:
-        metrics.request(route_var.get(), request.method, response.status, seconds)
-    return response
+        return response
+
+    return errors_to_json
 
 
 def _decorate(response: web.Response, error: errors.BridgeError) -> None:

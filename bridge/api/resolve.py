@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from aiohttp import web
@@ -33,9 +33,9 @@ class Step:
     by_name: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Target:
-    """What a path names, for one account, on one snapshot."""
+    """What a path names, for one account, on one snapshot (filled in left to right)."""
 
     snapshot: Snapshot
     account: AccountEntry
@@ -70,7 +70,8 @@ def _core_server(target: Target, step: Step) -> Target:
         raise Forbidden(f"Core server {server.slug} is disabled", error_id="core-server-disabled")
     if not access.can_view_core_server(target.account, server, snapshot):
         raise _restricted("core server", server.slug)
-    return replace(target, server=index)
+    target.server = index
+    return target
 
 
 def _user(target: Target, step: Step) -> Target:
@@ -83,7 +84,8 @@ def _user(target: Target, step: Step) -> Target:
         )
     if not access.can_view_user(target.account, user):
         raise _restricted("user", user.username)
-    return replace(target, user=user)
+    target.user = user
+    return target
 
 
 def _extension(target: Target, step: Step) -> Target:
@@ -113,7 +115,8 @@ def _extension(target: Target, step: Step) -> Target:
             )
     if not access.can_view_extension(target.account, extension):
         raise _restricted("extension", extension.number)
-    return replace(target, extension=extension)
+    target.extension = extension
+    return target
 
 
 def _queue(target: Target, step: Step) -> Target:
@@ -130,7 +133,8 @@ def _queue(target: Target, step: Step) -> Target:
         raise Forbidden(f"Queue {queue.identifier} is not enabled", error_id="queue-disabled")
     if not access.can_view_queue(target.account, queue):
         raise _restricted("queue", queue.identifier)
-    return replace(target, queue=queue)
+    target.queue = queue
+    return target
 
 
 def _agent(target: Target, step: Step) -> Target:
@@ -150,7 +154,8 @@ def _agent(target: Target, step: Step) -> Target:
         raise _agent_unlicensed(agent)
     if not access.can_view_agent(target.account, agent):
         raise _restricted("agent", agent.id)
-    return replace(target, agent=agent)
+    target.agent = agent
+    return target
 
 
 _RESOLVERS = {

@@ -105,7 +105,8 @@ def path_segments(request: web.Request) -> list[str] | None:
     rest = raw[len(PREFIX) + 1 :]
     if rest.endswith("/"):
         rest = rest[:-1]
-    segments = [unquote(s, errors="replace") for s in rest.split("/")]
+    parts = rest.split("/")
+    segments = [unquote(s, errors="replace") for s in parts] if "%" in rest else parts
     return None if "" in segments else segments
 
 
