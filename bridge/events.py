@@ -14,9 +14,9 @@ nothing live is known), ``extension.state``, ``extension.dnd``, ``callSegment.st
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,9 +28,11 @@ from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.live import Change, LiveState, ServerLive
 from bridge.live.agents import member_agent
 from bridge.live.segments import is_hidden_half, segment
+from bridge.timeutil import iso_utc
 
 log = logging.getLogger(__name__)
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 CLOSE_GOING_AWAY = 1001
 CLOSE_SLOW = 4008  # the subscriber could not keep up; reconnect and refetch
 CLOSE_UNAUTHORIZED = 4001  # its account was disabled, removed or its password changed
@@ -80,7 +82,7 @@ class EventHub:
             if subscriber.dropped or not visible(subscriber.account) or not subscriber.wants(event):
                 continue
             if text is None:
-                text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+                text = _encode(event)
             try:
                 subscriber.queue.put_nowait(text)
             except asyncio.QueueFull:
@@ -226,4 +228,4 @@ def _agent_visible(agent: AgentEntry) -> Visible:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return iso_utc(time.time())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
 
 
 def utcnow() -> dt.datetime:
@@ -28,3 +30,15 @@ def parse_utc(text: str) -> dt.datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
+
+
+def iso_utc(timestamp: float) -> str:
+    """``2026-11-28T06:55:01.123Z`` for a Unix time; cheap (events are stamped by the
+    thousand a second)."""
+    second = int(timestamp)
+    return f"{_second_text(second)}.{int((timestamp - second) * 1000):03d}Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _second_text(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))

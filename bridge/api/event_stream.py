@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bridge.api.ws_frames import write_events
 from bridge.events import FILTERABLE, Subscriber
 from bridge.keys import authenticator_key, directory_key, hub_key, settings_key
 from bridge.logs import account_var, route_var
@@ -32,7 +33,8 @@ async def event_stream(request: web.Request) -> web.WebSocketResponse:
         header, snapshot, request.remote or ""
     )
     account_var.set(account.username)
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE)
+    # no compression: events are written as plain frames (ws_frames)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE, compress=False)
     await ws.prepare(request)
     closers: set[asyncio.Task[bool]] = set()
 
@@ -44,9 +46,13 @@ async def event_stream(request: web.Request) -> web.WebSocketResponse:
     subscriber = Subscriber(account, drop, request.app[settings_key].events.queue_size)
     hub = request.app[hub_key]
     hub.add(subscriber)
-    writer = asyncio.create_task(_write(ws, subscriber))
+    writer: asyncio.Task[None] | None = None
     try:
         await ws.send_str(json.dumps({"type": "ready"}))
+        # events queued meanwhile follow "ready"
+        writer = asyncio.create_task(
+            write_events(request, subscriber.queue, lambda: subscriber.dropped)
+        )
         async for message in ws:
             if message.type is WSMsgType.TEXT:
                 await ws.send_str(json.dumps(_apply_filter(subscriber, message.data)))
@@ -54,18 +60,13 @@ async def event_stream(request: web.Request) -> web.WebSocketResponse:
                 break
     finally:
         hub.remove(subscriber)
-        writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await writer
         if closers:
             await asyncio.gather(*closers, return_exceptions=True)
     return ws
-
-
-async def _write(ws: web.WebSocketResponse, subscriber: Subscriber) -> None:
-    with contextlib.suppress(ConnectionError):
-        while not subscriber.dropped:
-            await ws.send_str(await subscriber.queue.get())
 
 
 def _apply_filter(subscriber: Subscriber, data: str) -> dict[str, Any]:

@@ -10,13 +10,13 @@ Local channel (``;1`` and ``;2``) are one call leg: while both are up, ``;1`` st
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from bridge.directory import ExtensionEntry
 from bridge.directory.snapshot import CoreServerIndex
 from bridge.live.channels import ChannelInfo
 from bridge.live.server import ServerLive
+from bridge.timeutil import iso_utc
 
 
 def segments_of(
@@ -57,8 +57,8 @@ def segment(channel: ChannelInfo, index: CoreServerIndex, live: ServerLive) -> d
         "incoming": channel.incoming,
         "channel": channel.name,
         "state": channel.state,
-        "startTime": _iso(channel.created),
-        "answerTime": _iso(channel.answered) if channel.answered is not None else None,
+        "startTime": iso_utc(channel.created),
+        "answerTime": iso_utc(channel.answered) if channel.answered is not None else None,
         "connectedLine": {"name": channel.connected_name, "number": channel.connected_number},
     }
 
@@ -70,8 +70,3 @@ def _extension_of(
         for extension in index.extensions_by_device.get(peer.device, ()):
             return extension
     return index.extensions_by_number.get(number) if number else None
-
-
-def _iso(timestamp: float) -> str:
-    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
