@@ -94,6 +94,7 @@ async def read_audit(request: web.Request) -> web.Response:
         raise BadRequest(
             f"limit is at most {MAX_LIMIT}", error_id="invalid-parameter", parameter="limit"
         )
+    await request.app[audit_key].flush()  # an admin sees every action answered so far
     table = models.AuditEvent.__table__
     query = sa.select(table).order_by(table.c.created_at.desc(), table.c.id.desc())
     for name, column in FILTERS.items():
