@@ -5,7 +5,8 @@ under a keyed BLAKE2b hash (a MAC) of the username and password, keyed by a per-
 key, so the plain password is never kept; with it, the account's id and hash: when the account
 row changes its hash, the memory no longer matches. Wrong passwords are never remembered, and
 unknown usernames are verified against a dummy hash, so a wrong guess always costs a full
-verification.
+verification. The same credential asked for again while its check runs (a dashboard opening many
+connections at once) waits for that check instead of starting another.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Authenticator:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self.verifications = 0
         self._in_flight = 0
+        self._checking: dict[tuple[bytes, str], asyncio.Future[bool]] = {}
         self._max_in_flight = workers + max_waiting
         self._failed_logins = failed_logins
 
@@ -85,13 +87,28 @@ class Authenticator:
             if wait > 0:
                 raise refuse(wait, "Too many failed logins from this address", "too-many-logins")
         stored = account.password_hash if account is not None else DUMMY_HASH
-        verified = await self._verify(stored, password)
+        verified = await self._verify_once(key, stored, password)
         if not verified or account is None or not account.enabled:
             if self._failed_logins is not None:
                 self._failed_logins.take(source)
             raise Unauthenticated("Wrong username or password")
         self._remember(key, (account.id, account.password_hash))
         return account
+
+    async def _verify_once(self, key: bytes, stored: str, password: str) -> bool:
+        """One check per credential and hash at a time; others asking meanwhile share it."""
+        checking = self._checking.get((key, stored))
+        if checking is not None:
+            return await asyncio.shield(checking)
+        check = asyncio.ensure_future(self._verify(stored, password))
+        self._checking[(key, stored)] = check
+        check.add_done_callback(lambda done: self._checked(key, stored, done))
+        return await asyncio.shield(check)
+
+    def _checked(self, key: bytes, stored: str, check: asyncio.Future[bool]) -> None:
+        self._checking.pop((key, stored), None)
+        if not check.cancelled():
+            check.exception()  # retrieved here: every asker may have gone (disconnected)
 
     async def _verify(self, stored: str, password: str) -> bool:
         # A flood of wrong guesses must not queue real logins behind it for long: past the

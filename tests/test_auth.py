@@ -124,9 +124,9 @@ async def test_a_flood_of_logins_is_bounded_not_queued() -> None:
         slow = PasswordHasher().hash("pw")  # the default cost: each check takes a while
         snapshot = snapshot_with(("ann", slow, True))
 
-        async def attempt() -> str:
+        async def attempt(guess: int) -> str:
             try:
-                await auth.authenticate(header("ann", "wrong"), snapshot)
+                await auth.authenticate(header("ann", f"wrong-{guess}"), snapshot)
             except RateLimited as error:
                 assert error.retry_after == 1 and error.error_id == "login-busy"
                 return "busy"
@@ -134,8 +134,30 @@ async def test_a_flood_of_logins_is_bounded_not_queued() -> None:
                 return "refused"
             return "accepted"
 
-        outcomes = await asyncio.gather(*(attempt() for _ in range(6)))
+        outcomes = await asyncio.gather(*(attempt(guess) for guess in range(6)))
         assert sorted(outcomes) == ["busy"] * 3 + ["refused"] * 3
         assert auth.verifications == 3
+    finally:
+        auth.close()
+
+
+async def test_a_burst_of_the_same_new_login_is_verified_once() -> None:
+    """A dashboard opening many connections at once with one account: one argon2 check for all
+    of them, not a queue of identical checks (or a login-busy refusal)."""
+    auth = Authenticator(workers=1, max_waiting=2)
+    try:
+        snapshot = snapshot_with(("ann", PasswordHasher().hash("pw"), True))
+        accounts = await asyncio.gather(
+            *(auth.authenticate(header("ann", "pw"), snapshot) for _ in range(50))
+        )
+        assert {account.username for account in accounts} == {"ann"}
+        assert auth.verifications == 1
+        # the same wrong guess at once is one check too, and each attempt is refused
+        outcomes = await asyncio.gather(
+            *(auth.authenticate(header("ann", "nope"), snapshot) for _ in range(5)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(outcome, Unauthenticated) for outcome in outcomes)
+        assert auth.verifications == 2
     finally:
         auth.close()
