@@ -47,8 +47,8 @@ async def list_extensions(request: web.Request, target: Target) -> web.Response:
         visible = [e for e in candidates if e.licensed and access.can_view_extension(account, e)]
         return json_array([extension_body(target.snapshot, e, live) for e in page(visible, bounds)])
 
-    key = ("extensions", index.entry.id, user and user.id, account.scope_key, live.version, bounds)
-    return json_body(memoized(target.snapshot, key, build))
+    key = ("extensions", index.entry.id, user and user.id, account.scope_key, bounds)
+    return json_body(memoized(target.snapshot, key, build, live.version))
 
 
 async def get_extension(request: web.Request, target: Target) -> web.Response:

@@ -10,9 +10,9 @@ from aiohttp import web
 
 from bridge.directory.snapshot import Snapshot
 from bridge.errors import BadRequest
+from bridge.memo import MISSING
 
 T = TypeVar("T")
-MEMO_LIMIT = 4096
 NATURAL_MAX = 999_999_999  # nine digits: limit and offset
 
 
@@ -28,18 +28,15 @@ def json_array(items: Sequence[bytes]) -> bytes:
     return b"[" + b",".join(items) + b"]"
 
 
-def memoized(snapshot: Snapshot, key: Any, build: Callable[[], T]) -> T:
-    """``build()`` once per snapshot and key (the memo dies with the snapshot)."""
+def memoized(snapshot: Snapshot, key: Any, build: Callable[[], T], version: Any = None) -> T:
+    """``build()`` once per snapshot, key and live ``version`` (the memo dies with the
+    snapshot; a newer version replaces the older answer)."""
     memo = snapshot.memo
-    try:
-        return memo[key]  # type: ignore[no-any-return]
-    except KeyError:
-        pass
-    value = build()
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
+    value = memo.get(key, version)
+    if value is MISSING:
+        value = build()
+        memo.put(key, value, version)
+    return value  # type: ignore[no-any-return]
 
 
 def page_bounds(query: Mapping[str, str]) -> tuple[int, int | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from bridge.directory.entries import (
     AccountEntry,
@@ -14,6 +13,7 @@ from bridge.directory.entries import (
     QueueEntry,
     UserEntry,
 )
+from bridge.memo import Memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,7 @@ class Snapshot:
     core_servers_by_slug: dict[str, CoreServerIndex]
     accounts_by_username: dict[str, AccountEntry]
     # Answers serialised once per snapshot (see bridge.api.render); dropped with the snapshot.
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
+    memo: Memo = field(default_factory=Memo, compare=False)
 
     def core_server(self, core_server_id: str) -> CoreServerIndex | None:
         return self.core_servers_by_id.get(core_server_id.lower())
