@@ -50,6 +50,7 @@ from bridge.db import create_engine
 P = "/communication_manager/rest/live"
 EXTENSIONS = 200
 DOCUMENTED_5XX = {"ami-unavailable", "ami-disconnected"}
+ANSWER_LOST = {"ami-disconnected", "ami-timeout"}  # sent; the PBX may or may not have it
 
 
 class Tally:
@@ -105,16 +106,25 @@ async def client(
 
 async def subscriber(session: aiohttp.ClientSession, base: str, tally: Tally, until: float) -> None:
     while time.monotonic() < until:
-        async with session.ws_connect(f"{base}/communication_manager/ws/event") as ws:
-            tally.ws_sessions += 1
-            while time.monotonic() < until:
-                try:
-                    message = await ws.receive(timeout=max(0.1, until - time.monotonic()))
-                except TimeoutError:
-                    break
-                if message.type is not aiohttp.WSMsgType.TEXT:
-                    break
-                tally.ws_events += 1
+        try:
+            async with session.ws_connect(f"{base}/communication_manager/ws/event") as ws:
+                tally.ws_sessions += 1
+                while time.monotonic() < until:
+                    try:
+                        message = await ws.receive(timeout=max(0.1, until - time.monotonic()))
+                    except TimeoutError:
+                        break
+                    if message.type is not aiohttp.WSMsgType.TEXT:
+                        break
+                    tally.ws_events += 1
+        except aiohttp.WSServerHandshakeError as refused:
+            # a documented refusal (429 with Retry-After) is retried, like a dashboard would
+            tally.statuses[("subscribe", refused.status, "")] += 1
+            if refused.status != 429:
+                tally.failures.append(f"subscribe {refused.status}")
+            await asyncio.sleep(1)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            tally.failures.append(f"subscribe unanswered: {type(exc).__name__}")
 
 
 async def main(seconds: float, clients: int) -> dict[str, Any]:
@@ -188,6 +198,10 @@ async def main(seconds: float, clients: int) -> dict[str, Any]:
             bridge.send_signal(signal.SIGTERM)
             exit_code = await bridge.wait()
             received = [r.message["ActionID"] for r in pbx.actions("Originate")]
+            dnd_writes = {
+                "enableDnd": sum(r.message.get("Family") == "DND" for r in pbx.actions("DBPut")),
+                "disableDnd": sum(r.message.get("Family") == "DND" for r in pbx.actions("DBDel")),
+            }
             trail = await audit(url)
     originates = [row for row in trail if row["action"] == "originate"]
     by_id = Counter(row["ami_action_id"] for row in originates)
@@ -195,6 +209,14 @@ async def main(seconds: float, clients: int) -> dict[str, Any]:
     lost = [i for i in received if by_id.get(i, 0) != 1]
     unsent = sorted(ok_ids - set(received))
     duplicates = [i for i, n in Counter(received).items() if n > 1]
+    # DND writes carry no ActionID in the trail: each answered 204 reached the PBX once, and a
+    # write whose answer was lost with the link (503 ami-disconnected) may or may not have
+    dnd_mismatch = {}
+    for action, writes in dnd_writes.items():
+        ok = sum(r["action"] == action and r["outcome"] == "ok" for r in trail)
+        cut = sum(r["action"] == action and r["outcome"] in ANSWER_LOST for r in trail)
+        if not ok <= writes <= ok + cut:
+            dnd_mismatch[action] = {"pbx": writes, "audited_ok": ok, "audited_cut": cut}
     steady = [rss for at, rss in memory if at >= 10] or [rss for _, rss in memory]
     growth = steady[-1] - steady[0] if steady else 0.0
     result: dict[str, Any] = {
@@ -211,6 +233,8 @@ async def main(seconds: float, clients: int) -> dict[str, Any]:
         "received_not_audited_once": len(lost),
         "audited_ok_not_received": len(unsent),
         "duplicated_at_pbx": len(duplicates),
+        "dnd_writes_by_pbx": dnd_writes,
+        "dnd_mismatch": dnd_mismatch,
         "rss_mb_timeline": memory,
         "rss_growth_mb": growth,
         "exit_code": exit_code,
@@ -220,6 +244,7 @@ async def main(seconds: float, clients: int) -> dict[str, Any]:
         and not lost
         and not unsent
         and not duplicates
+        and not dnd_mismatch
         and exit_code == 0
         and result["rss_growth_mb"] < 15
     )
