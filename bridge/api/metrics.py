@@ -64,6 +64,11 @@ def live_collector(app: web.Application) -> Iterable[str]:
         "directory snapshot version",
         [((), float(directory.current.version))],
     )
+    yield from counter(
+        "bridge_directory_change_queries_total",
+        "queries sent to the database to detect directory changes",
+        [((), float(directory.detector_queries))],
+    )
     yield from gauge(
         "bridge_database_up",
         "1 while the directory database answers",

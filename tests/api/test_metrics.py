@@ -53,6 +53,7 @@ async def test_prometheus_text(
     assert 'bridge_ami_link_state{core_server="default",state="disconnected"} 0' in lines
     assert "bridge_websocket_clients 1" in lines
     assert any(line.startswith('bridge_ami_events_total{core_server="default"} ') for line in lines)
+    assert any(line.startswith("bridge_directory_change_queries_total ") for line in lines)
     for line in lines:  # every sample line parses as name{labels} value
         if not line.startswith("#"):
             assert re.fullmatch(r"[a-z_]+(\{[^}]*\})? -?[0-9.e+]+", line), line
