@@ -17,7 +17,7 @@ from bridge.ami.links import LinkRegistry
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
 from bridge.api.cors import cors_middleware
-from bridge.api.errors import error_middleware
+from bridge.api.errors import answering, get_only, unknown_path
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
@@ -57,10 +57,11 @@ class SchemaNotReady(Exception):
 def create_app(settings: Settings) -> web.Application:
     metrics_registry = Metrics()
     access = AccessLog(settings.log.format == "json")
-    middlewares: list[Middleware] = [error_middleware(metrics_registry, access)]
+    middlewares: list[Middleware] = []
     if settings.http.cors_origins:
-        middlewares.insert(0, cors_middleware(settings.http.cors_origins))
+        middlewares.append(cors_middleware(settings.http.cors_origins))
     app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
+    answered = answering(metrics_registry, access)
     app[settings_key] = settings
     app[live_key] = LiveState()
     app[metrics_key] = metrics_registry
@@ -70,17 +71,19 @@ def create_app(settings: Settings) -> web.Application:
 
     app.on_cleanup.append(flush_access_log)
     if settings.metrics.enabled:
-        app.router.add_get("/metrics", metrics)
+        app.router.add_route("*", "/metrics", answered(get_only(metrics)))
         app[metrics_key].collectors.append(lambda: live_collector(app))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(directory_ctx)
     app.cleanup_ctx.append(audit_ctx)
     app.cleanup_ctx.append(ami_ctx)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get(OPENAPI, openapi_json)
-    app.router.add_get(EVENT_STREAM, event_stream)
-    app.router.add_route("*", AUDIT, read_audit)
-    add_routes(app)
+    app.router.add_route("*", "/healthz", answered(get_only(healthz)))
+    app.router.add_route("*", OPENAPI, answered(get_only(openapi_json)))
+    app.router.add_route("*", EVENT_STREAM, answered(get_only(event_stream)))
+    app.router.add_route("*", AUDIT, answered(read_audit))
+    add_routes(app, answered)
+    # last: whatever nothing else is (any character, line breaks too)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", answered(unknown_path))
     return app
 
 

@@ -1,12 +1,12 @@
 """HTTP Basic authentication against argon2id hashes, with verified credentials remembered.
 
 Verifying argon2 costs tens of milliseconds by design. A credential that verified is remembered
-under a keyed BLAKE2b hash (a MAC) of the username and password, keyed by a per-process random
-key, so the plain password is never kept; with it, the account's id and hash: when the account
-row changes its hash, the memory no longer matches. Wrong passwords are never remembered, and
-unknown usernames are verified against a dummy hash, so a wrong guess always costs a full
-verification. The same credential asked for again while its check runs (a dashboard opening many
-connections at once) waits for that check instead of starting another.
+under a keyed BLAKE2b hash (a MAC) of its Authorization header, keyed by a per-process random
+key, so neither the header nor the password is kept; with it, the username and the account's id
+and hash: when the account row changes its hash, the memory no longer matches. Wrong passwords
+are never remembered, and unknown usernames are verified against a dummy hash, so a wrong guess
+always costs a full verification. The same credential asked for again while its check runs (a
+dashboard opening many connections at once) waits for that check instead of starting another.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Authenticator:
     ) -> None:
         self._hasher = PasswordHasher()
         self._key = os.urandom(32)
-        self._remembered: OrderedDict[bytes, tuple[str, str]] = OrderedDict()
+        self._remembered: OrderedDict[bytes, tuple[str, str, str]] = OrderedDict()
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self.verifications = 0
         self._in_flight = 0
@@ -72,16 +72,19 @@ class Authenticator:
     ) -> AccountEntry:
         """The account of a Basic header. ``source`` (the client's address) pays for failed
         logins: past ``[limits] failed_logins_*`` it gets 429 without a check."""
+        # the fast path: this exact header verified before (its MAC, never the header, is kept)
+        key = blake2b((header or "").encode(), key=self._key, digest_size=32).digest()
+        remembered = self._remembered.get(key)
+        if remembered is not None:
+            account = snapshot.accounts_by_username.get(remembered[0])
+            if (
+                account is not None
+                and account.enabled
+                and remembered[1:] == (account.id, account.password_hash)
+            ):
+                return account
         username, password = parse_basic(header)
         account = snapshot.accounts_by_username.get(username)
-        key = blake2b(f"{username}\0{password}".encode(), key=self._key, digest_size=32).digest()
-        remembered = self._remembered.get(key)
-        if (
-            account is not None
-            and account.enabled
-            and remembered == (account.id, account.password_hash)
-        ):
-            return account
         if self._failed_logins is not None:
             wait = self._failed_logins.wait_for(source)
             if wait > 0:
@@ -92,7 +95,7 @@ class Authenticator:
             if self._failed_logins is not None:
                 self._failed_logins.take(source)
             raise Unauthenticated("Wrong username or password")
-        self._remember(key, (account.id, account.password_hash))
+        self._remember(key, (username, account.id, account.password_hash))
         return account
 
     async def _verify_once(self, key: bytes, stored: str, password: str) -> bool:
@@ -139,7 +142,7 @@ class Authenticator:
                 self._hasher.verify(DUMMY_HASH, password + "\0")
             return False
 
-    def _remember(self, key: bytes, value: tuple[str, str]) -> None:
+    def _remember(self, key: bytes, value: tuple[str, str, str]) -> None:
         self._remembered[key] = value
         if len(self._remembered) > MAX_REMEMBERED:
             self._remembered.popitem(last=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -28,7 +29,7 @@ def extension_body(snapshot: Snapshot, extension: ExtensionEntry, live: ServerLi
             b',"dnd":',
             _DND[live.dnd_of(extension.number)],
             b',"deviceState":',
-            dumps(live.device_state_of(extension.device, extension.number)),
+            _state_json(live.device_state_of(extension.device, extension.number)),
             b"}",
         )
     )
@@ -62,6 +63,12 @@ async def list_call_segments(request: web.Request, target: Target) -> web.Respon
     live = request.app[live_key].server(target.server.entry.id)
     segments = segments_of(target.extension, target.server, live)
     return json_body(dumps(list(page(segments, page_bounds(request.query)))))
+
+
+@functools.lru_cache(maxsize=256)
+def _state_json(state: str) -> bytes:
+    """A device state as JSON (a handful of values: serialised once each)."""
+    return dumps(state)
 
 
 def _head(extension: ExtensionEntry) -> bytes:

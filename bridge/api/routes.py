@@ -7,10 +7,12 @@ wrong method) before credentials are checked (401) and before any object is look
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from aiohttp import web
+from aiohttp.typedefs import Handler as HttpHandler
 
 from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
 from bridge.api.audit import audited
@@ -57,6 +59,8 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},
     (Kind.AGENT, ONE): {"GET": agents.get_agent},
 }
+# the route label of metrics and logs, e.g. "extension.originate"
+ROUTE_NAMES = {endpoint: f"{endpoint[0]}.{endpoint[1]}" for endpoint in ENDPOINTS}
 SUB_RESOURCES = {kind: {what for k, what in ENDPOINTS if k is kind} - {LIST, ONE} for kind in Kind}
 
 
@@ -115,7 +119,7 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     route = parse(segments) if segments else None
     if route is None:
         raise NotFound(f"No resource at {request.rel_url.raw_path[:200]}", error_id="unknown-path")
-    route_var.set(f"{route.endpoint[0]}.{route.endpoint[1]}")
+    route_var.set(ROUTE_NAMES[route.endpoint])
     methods = ENDPOINTS[route.endpoint]
     method = "GET" if request.method == "HEAD" else request.method
     handler = methods.get(method)
@@ -131,5 +135,5 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await handler(request, target)
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_route("*", PREFIX + "/{tail:.*}", dispatch)
+def add_routes(app: web.Application, answered: Callable[[HttpHandler], HttpHandler]) -> None:
+    app.router.add_route("*", PREFIX + "/{tail:.*}", answered(dispatch))

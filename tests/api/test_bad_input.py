@@ -73,7 +73,7 @@ async def test_odd_segments_get_a_json_4xx(
                 segment,
                 response.status,
             )
-            assert response.content_type == "application/json"
+            assert response.content_type == "application/json", segment
             body = await response.json()
             if response.status != 200:
                 assert body["status"] == response.status
