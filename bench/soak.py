@@ -11,7 +11,9 @@ trail's last entries) and the run checks:
 - no 5xx but the documented 503s (``ami-unavailable``, ``ami-disconnected``) while the link was
   down, and nothing unanswered;
 - no lost or duplicated action: every Originate the PBX received is in the audit trail once,
-  with its ActionID, and every originate the trail calls ``ok`` reached the PBX;
+  with its ActionID, and every originate the trail calls ``ok`` reached the PBX; the PBX's DND
+  writes (DBPut / DBDel on family DND) number the trail's ``ok`` ones, plus at most those whose
+  answer was lost with the link;
 - memory flat: the bridge's resident memory at the end against the start of the load.
 """
 
