@@ -7,6 +7,7 @@ wrong method) before credentials are checked (401) and before any object is look
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -102,8 +103,22 @@ def parse(segments: list[str]) -> Route | None:
     return Route(tuple(steps), (kind, ONE)) if kind is not None else None
 
 
-def path_segments(request: web.Request) -> list[str] | None:
-    raw = request.rel_url.raw_path
+def route_of(raw: str) -> Route | None:
+    """The route of a raw (still percent-encoded) path. Dashboards ask the same few paths over
+    and over, so the routes of short paths are kept (at most 4,096 of at most 512 characters:
+    2 MB, whoever sends what)."""
+    return _short_route_of(raw) if len(raw) <= 512 else _route_of(raw)
+
+
+def _route_of(raw: str) -> Route | None:
+    segments = path_segments(raw)
+    return parse(segments) if segments else None
+
+
+_short_route_of = functools.lru_cache(maxsize=4096)(_route_of)
+
+
+def path_segments(raw: str) -> list[str] | None:
     if not raw.startswith(PREFIX + "/"):
         return None
     rest = raw[len(PREFIX) + 1 :]
@@ -115,8 +130,7 @@ def path_segments(request: web.Request) -> list[str] | None:
 
 
 async def dispatch(request: web.Request) -> web.StreamResponse:
-    segments = path_segments(request)
-    route = parse(segments) if segments else None
+    route = route_of(request.rel_url.raw_path)
     if route is None:
         raise NotFound(f"No resource at {request.rel_url.raw_path[:200]}", error_id="unknown-path")
     route_var.set(ROUTE_NAMES[route.endpoint])
