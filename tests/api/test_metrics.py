@@ -22,6 +22,10 @@ async def test_off_by_default(world: World, start_bridge: StartBridge) -> None:
         assert (await response.json())["error"] == "unknown-path"
 
 
+# a sample line: name{labels} value, the value as Prometheus reads it (12, 0.5, 9.8e-05)
+SAMPLE = re.compile(r"[a-z_]+(\{[^}]*\})? -?[0-9]+(\.[0-9]+)?(e[+-][0-9]+)?")
+
+
 async def test_prometheus_text(
     pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
 ) -> None:
@@ -56,7 +60,7 @@ async def test_prometheus_text(
     assert any(line.startswith("bridge_directory_change_queries_total ") for line in lines)
     for line in lines:  # every sample line parses as name{labels} value
         if not line.startswith("#"):
-            assert re.fullmatch(r"[a-z_]+(\{[^}]*\})? -?[0-9.e+]+", line), line
+            assert SAMPLE.fullmatch(line), line
     assert "bridge-secret" not in text and "admin-pw" not in text
 
 
