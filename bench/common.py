@@ -38,6 +38,17 @@ def pin(pid: int, cpu: int | None) -> None:
         os.sched_setaffinity(pid, {cpu})
 
 
+def pbx_server(port: int, slug: str = "pbx", name: str = "PBX") -> dict[str, Any]:
+    """A core_servers row for the simulated PBX listening on ``port`` (its default login)."""
+    return {
+        "slug": slug,
+        "name": name,
+        "ami_port": port,
+        "ami_username": "bridge",
+        "ami_secret": "bridge-secret",
+    }
+
+
 async def seed(
     url: str, *, servers: list[dict[str, Any]], extensions_per_server: int, first_number: int = 1000
 ) -> list[str]:

@@ -29,6 +29,7 @@ from bench.common import (
     bridge_env,
     cpus,
     free_port,
+    pbx_server,
     pin,
     seed,
     start_process,
@@ -59,15 +60,7 @@ async def run_bridge(pbx: SimulatedPbx, data: list[bytes], cpu: int | None) -> t
         url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
         await seed(
             url,
-            servers=[
-                {
-                    "slug": "pbx",
-                    "name": "PBX",
-                    "ami_port": pbx.port,
-                    "ami_username": "bridge",
-                    "ami_secret": "bridge-secret",
-                }
-            ],
+            servers=[pbx_server(pbx.port)],
             extensions_per_server=len(NUMBERS),
             first_number=1000,
         )

@@ -25,6 +25,7 @@ from bench.common import (
     bridge_env,
     cpus,
     free_port,
+    pbx_server,
     pin,
     seed,
     start_process,
@@ -43,15 +44,7 @@ async def bridge_latencies(pbx: SimulatedPbx, count: int, cpu: int | None) -> li
         url = f"sqlite+aiosqlite:///{directory / 'bench.db'}"
         await seed(
             url,
-            servers=[
-                {
-                    "slug": "pbx",
-                    "name": "PBX",
-                    "ami_port": pbx.port,
-                    "ami_username": "bridge",
-                    "ami_secret": "bridge-secret",
-                }
-            ],
+            servers=[pbx_server(pbx.port)],
             extensions_per_server=10,
             first_number=1000,
         )

@@ -28,6 +28,7 @@ from bench.common import (
     bridge_env,
     cpus,
     free_port,
+    pbx_server,
     pin,
     rss_mb,
     seed,
@@ -76,16 +77,7 @@ async def main(servers: int, extensions: int, url: str | None) -> dict[str, floa
     async with SimulatedPbx(login_failure_delay=0.01) as pbx:
         with workdir("scale") as directory:
             url = url or f"sqlite+aiosqlite:///{directory / 'bench.db'}"
-            rows = [
-                {
-                    "slug": f"pbx{n}",
-                    "name": f"PBX {n}",
-                    "ami_port": pbx.port,
-                    "ami_username": "bridge",
-                    "ami_secret": "bridge-secret",
-                }
-                for n in range(servers)
-            ]
+            rows = [pbx_server(pbx.port, f"pbx{n}", f"PBX {n}") for n in range(servers)]
             ids = await seed(url, servers=rows, extensions_per_server=per_server)
             port = free_port()
             started = time.perf_counter()

@@ -38,6 +38,7 @@ from bench.common import (
     bridge_env,
     cpus,
     free_port,
+    pbx_server,
     pin,
     rss_mb,
     seed,
@@ -140,15 +141,7 @@ async def main(seconds: float, clients: int) -> dict[str, Any]:
             url = f"sqlite+aiosqlite:///{directory / 'soak.db'}"
             [cs] = await seed(
                 url,
-                servers=[
-                    {
-                        "slug": "pbx",
-                        "name": "PBX",
-                        "ami_port": pbx.port,
-                        "ami_username": "bridge",
-                        "ami_secret": "bridge-secret",
-                    }
-                ],
+                servers=[pbx_server(pbx.port)],
                 extensions_per_server=EXTENSIONS,
             )
             port = free_port()
