@@ -3,10 +3,10 @@ device states, agents, and what a WebSocket client receives."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -45,12 +45,6 @@ async def state_of(client: TestClient[Any, Any], world: World, number: str) -> s
     return str((await get(client, ext_path(world, number)))["deviceState"])
 
 
-async def events_until(
-    ws: aiohttp.ClientWebSocketResponse, kind: str, count: int
-) -> list[dict[str, Any]]:
-    return [await next_event(ws, kind) for _ in range(count)]
-
-
 async def test_internal_call(
     pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
 ) -> None:
@@ -64,7 +58,7 @@ async def test_internal_call(
     assert caller["type"] == callee["type"] == "INTERNAL"
     assert callee["callerId"] == {
         "id": pbx_world.ext["100"],
-        "name": callee["callerId"]["name"],
+        "name": "Alice",  # the caller's CALLERID(name) on the phone
         "number": "100",
     }
     assert caller["callerId"]["id"] == pbx_world.ext["101"]
@@ -81,8 +75,8 @@ async def test_internal_call(
     assert await state_of(client, pbx_world, "101") == "NOT_INUSE"
     # what a WebSocket client saw: each leg started and ended, for the right extension
     seen: dict[str, set[str]] = {}
-    async with __import__("asyncio").timeout(5):
-        while len([k for k in seen.get("callSegment.end", set())]) < 2:
+    async with asyncio.timeout(5):
+        while len(seen.get("callSegment.end", ())) < 2:
             event = await ws.receive_json()
             if event["type"].startswith("callSegment."):
                 seen.setdefault(event["type"], set()).add(event["extensionNumber"])
