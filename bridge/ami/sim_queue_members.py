@@ -14,7 +14,7 @@ import time
 
 from bridge.ami.sim_config import Queue, QueueMember
 from bridge.ami.sim_session import ActionHandler, Reply
-from bridge.ami.sim_state import DEVICE_STATES, PbxState, member_status_event
+from bridge.ami.sim_state import DEVICE_STATES, PbxState, member_available, member_status_event
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
@@ -30,9 +30,6 @@ class QueueMembers:
         if queue is None:
             raise LookupError(f"no queue {name!r}")
         return queue
-
-    def _available(self, member: QueueMember) -> bool:
-        return not member.paused and (member.status in (None, 0, 1) or member.ringinuse)
 
     def _pause_device(self, queue: Queue, member: QueueMember) -> None:
         device = f"Queue:{queue.name}_pause_{member.interface}"
@@ -54,7 +51,7 @@ class QueueMembers:
         queue.members.append(member)
         self._state.emit(member_status_event(queue, member, "QueueMemberAdded"))
         self._pause_device(queue, member)
-        if self._available(member):
+        if member_available(member):
             self._state.publish_avail(queue, always=True)
         return member
 
@@ -71,7 +68,7 @@ class QueueMembers:
             raise ValueError(f"{interface} is a static member of {queue_name}")
         self._state.emit(member_status_event(queue, member, "QueueMemberRemoved"))
         queue.members.remove(member)
-        if not any(self._available(m) for m in queue.members):
+        if not any(member_available(m) for m in queue.members):
             self._state.publish_avail(queue, always=True)
         return member
 
@@ -96,7 +93,7 @@ class QueueMembers:
             if not paused:
                 member.paused_reason = ""
             self._pause_device(queue, member)
-            if self._available(member) or not any(self._available(m) for m in queue.members):
+            if member_available(member) or not any(member_available(m) for m in queue.members):
                 self._state.publish_avail(queue, always=True)
             changed.append(member)
         if not changed:

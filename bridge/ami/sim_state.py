@@ -163,7 +163,7 @@ class PbxState:
         return changed
 
     def _has_available(self, queue: Queue) -> bool:
-        return any(not m.paused and m.status in (None, 0, 1) for m in queue.members)
+        return any(member_available(m) for m in queue.members)
 
     def publish_avail(self, queue: Queue, *, always: bool = False) -> None:
         """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed (or ``always``)."""
@@ -211,3 +211,15 @@ def member_headers(member: QueueMember, status: int) -> list[Header]:
         ("PausedReason", member.paused_reason),
         ("Wrapuptime", str(member.wrapuptime)),
     ]
+
+
+# ast_device_state values a member cannot take calls in, whatever its ringinuse
+_UNREACHABLE = (4, 5)  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
+
+
+def member_available(member: QueueMember) -> bool:
+    """app_queue.c's ``is_member_available`` (wrap-up time aside): not paused, and idle or of
+    unknown state, or in use with ``ringinuse``; never while invalid or unavailable."""
+    if member.paused or member.status in _UNREACHABLE:
+        return False
+    return member.status in (None, 0, 1) or member.ringinuse

@@ -7,6 +7,8 @@ import asyncio
 import pytest
 
 from bridge.ami.protocol import Message
+from bridge.ami.sim_config import QueueMember
+from bridge.ami.sim_state import member_available
 from bridge.ami.simulator import SimulatedPbx
 from tests.ami.captures import needs_captures
 from tests.ami.flows import (
@@ -199,3 +201,24 @@ async def test_the_labs_local_member_answers_as_captured(pbx: SimulatedPbx) -> N
     assert assert_channels_consistent([*setup, *ended]) == set()
     member = pbx.config.queues["support"].members[0]
     assert (member.calls_taken, member.in_call) == (3, False)
+
+
+@pytest.mark.parametrize(
+    ("status", "ringinuse", "paused", "available"),
+    [
+        (None, False, False, True),  # no state yet: AST_DEVICE_UNKNOWN
+        (1, False, False, True),  # NOT_INUSE
+        (2, False, False, False),  # INUSE
+        (2, True, False, True),  # INUSE, but ringinuse
+        (8, True, False, True),  # ONHOLD, ringinuse
+        (5, True, False, False),  # UNAVAILABLE: never, ringinuse or not
+        (4, True, False, False),  # INVALID
+        (1, False, True, False),  # paused
+    ],
+)
+def test_member_availability_is_app_queues(
+    status: int | None, ringinuse: bool, paused: bool, available: bool
+) -> None:
+    """One rule (app_queue.c is_member_available) for calls and for Queue:<name>_avail."""
+    member = QueueMember("PJSIP/100", status=status, ringinuse=ringinuse, paused=paused)
+    assert member_available(member) is available
