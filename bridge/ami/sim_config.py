@@ -171,3 +171,10 @@ class PbxConfig:
     cli: dict[str, list[str]] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
     trunk: str = "trunk"
+
+    def queue(self, name: str) -> Queue:
+        """The queue of that name; LookupError if there is none."""
+        queue = self.queues.get(name)
+        if queue is None:
+            raise LookupError(f"no queue {name!r}")
+        return queue

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 
 from bridge.ami.sim_channels import UNKNOWN, Channel, channel_event, channel_headers
-from bridge.ami.sim_config import Queue, QueueMember
+from bridge.ami.sim_config import QueueMember
 from bridge.ami.sim_events import event
 from bridge.ami.sim_phone import PhoneCalls, SimCall
 from bridge.ami.sim_state import PbxState
@@ -31,12 +31,6 @@ class QueueCalls:
         self._phones = phones
         self._legs = phones.legs
         self._state: PbxState = phones.legs.state
-
-    def _queue(self, name: str) -> Queue:
-        queue = self._state.config.queues.get(name)
-        if queue is None:
-            raise LookupError(f"no queue {name!r}")
-        return queue
 
     def _agent_event(self, name: str, call: SimCall, *extra: tuple[str, str]) -> None:
         assert call.callee is not None
@@ -55,7 +49,7 @@ class QueueCalls:
         did: str | None = None, caller_name: str = "", answer: bool = True,
     ) -> SimCall:  # fmt: skip
         """A call into ``queue_name`` (to its extension, or from the trunk to ``did``)."""
-        queue = self._queue(queue_name)
+        queue = self._state.config.queue(queue_name)
         member = queue.member(answered_by_interface)
         if member is None:
             raise LookupError(f"{answered_by_interface} is no member of {queue_name}")
@@ -138,7 +132,7 @@ class QueueCalls:
         agent, caller, legs = call.callee, call.caller, self._legs
         if call.answered or call.ended or agent is None:
             return
-        queue = self._queue(call.queue)
+        queue = self._state.config.queue(call.queue)
         member = queue.member(call.member)
         if call.helpers:  # a Local member: ;2 answers in its own dialplan, then ;1 is up
             two = call.helpers[0]
@@ -185,7 +179,7 @@ class QueueCalls:
         first, agent, caller = by or call.caller, call.callee, call.caller
         assert agent is not None and call.bridge is not None
         self._legs.request_hangup(first, 16 if soft else None, soft=soft)
-        queue = self._queue(call.queue)
+        queue = self._state.config.queue(call.queue)
         member = queue.member(call.member)
         talk = int(time.monotonic() - call.answered_at)
         reason = "caller" if first is caller else "agent"
@@ -208,7 +202,7 @@ class QueueCalls:
         """The caller hangs up while the member still rings."""
         call.ended = True
         self._phones.calls.remove(call)
-        caller, legs, queue = call.caller, self._legs, self._queue(call.queue)
+        caller, legs, queue = call.caller, self._legs, self._state.config.queue(call.queue)
         legs.request_hangup(caller, 16 if soft else None, soft=soft)
         if call.callee is not None:
             legs.dial("DialEnd", caller, call.callee, ("DialStatus", "CANCEL"))

@@ -25,12 +25,6 @@ class QueueMembers:
     def __init__(self, state: PbxState) -> None:
         self._state = state
 
-    def _queue(self, name: str) -> Queue:
-        queue = self._state.config.queues.get(name)
-        if queue is None:
-            raise LookupError(f"no queue {name!r}")
-        return queue
-
     def _pause_device(self, queue: Queue, member: QueueMember) -> None:
         device = f"Queue:{queue.name}_pause_{member.interface}"
         self._state.set_device_state(device, "INUSE" if member.paused else "NOT_INUSE")
@@ -40,7 +34,7 @@ class QueueMembers:
         penalty: int = 0, paused: bool = False, reason: str = "",
     ) -> QueueMember:  # fmt: skip
         """Add a dynamic member (``QueueMemberAdded``); ValueError if it is there already."""
-        queue = self._queue(queue_name)
+        queue = self._state.config.queue(queue_name)
         if queue.member(interface) is not None:
             raise ValueError(f"{interface} is already a member of {queue_name}")
         member = QueueMember(
@@ -60,7 +54,7 @@ class QueueMembers:
 
         LookupError when it is not a member, ValueError when it is a static one.
         """
-        queue = self._queue(queue_name)
+        queue = self._state.config.queue(queue_name)
         member = queue.member(interface)
         if member is None:
             raise LookupError(f"{interface} is not a member of {queue_name}")
@@ -79,7 +73,11 @@ class QueueMembers:
 
         LookupError when no such member exists.
         """
-        queues = [self._queue(queue_name)] if queue_name else self._state.config.queues.values()
+        queues = (
+            [self._state.config.queue(queue_name)]
+            if queue_name
+            else self._state.config.queues.values()
+        )
         changed = []
         for queue in queues:
             member = queue.member(interface)
