@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import sqlalchemy as sa
+
 from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import audit_key, directory_key
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
-from tests.support import call
+from tests.support import Seed, call
 from tests.world import World
 
 AUDIT = "/communication_manager/rest/audit"
@@ -72,18 +74,13 @@ async def test_actions_are_audited_and_admins_read_them(
 
 
 async def test_the_trail_survives_a_clean_stop(
-    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge, seed: object
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge, seed: Seed
 ) -> None:
-    from tests.support import Seed
-
-    assert isinstance(seed, Seed)
     client = await start_bridge(ami=FAST_AMI)
     await connected(client, pbx)
     for _ in range(5):
         assert (await post(client, f"{ext_path(pbx_world)}/enableDnd"))[0] == 204
     await client.close()  # the app's cleanup writes what is left
     async with seed.engine.connect() as connection:
-        import sqlalchemy as sa
-
         count = await connection.scalar(sa.text("SELECT count(*) FROM audit_events"))
     assert count == 5
