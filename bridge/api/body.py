@@ -1,4 +1,4 @@
-"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (aiohttp answers 413)."""
+"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (413 past it)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Any
 
 from aiohttp import web
 
-from bridge.errors import BadRequest
+from bridge.errors import BadRequest, PayloadTooLarge
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; ``{}`` when there is none (curl -X POST sends none)."""
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        # one of ours, so that the action's wrapper (the audit trail) sees it like any refusal
+        raise PayloadTooLarge(
+            f"The body is over {request.client_max_size} bytes", error_id="payload-too-large"
+        ) from None
     if not raw.strip():
         return {}
     try:

@@ -84,3 +84,19 @@ async def test_the_trail_survives_a_clean_stop(
     async with seed.engine.connect() as connection:
         count = await connection.scalar(sa.text("SELECT count(*) FROM audit_events"))
     assert count == 5
+
+
+async def test_an_oversized_originate_is_audited(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """A body over max_body_bytes is an attempt too (toll fraud tries odd things)."""
+    client = await start_bridge(ami=FAST_AMI)
+    await connected(client, pbx)
+    body = {"destinationNumber": "9" * 70_000}
+    assert (await post(client, f"{ext_path(pbx_world)}/originate", body))[0] == 413
+    status, entries = await call(client, "GET", AUDIT)
+    assert status == 200
+    assert [(e["action"], e["outcome"], e["status"]) for e in entries] == [
+        ("originate", "payload-too-large", 413)
+    ]
+    assert pbx.actions("Originate") == []
