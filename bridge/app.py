@@ -16,6 +16,7 @@ from bridge.actions import ActionService, OriginateTracker
 from bridge.ami.links import LinkRegistry
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
+from bridge.api.clients import ClientPolicy
 from bridge.api.cors import cors_middleware
 from bridge.api.errors import answering, get_only, unknown_path
 from bridge.api.event_stream import PATH as EVENT_STREAM
@@ -35,6 +36,7 @@ from bridge.keys import (
     actions_key,
     audit_key,
     authenticator_key,
+    clients_key,
     directory_key,
     engine_key,
     hub_key,
@@ -61,7 +63,9 @@ def create_app(settings: Settings) -> web.Application:
     if settings.http.cors_origins:
         middlewares.append(cors_middleware(settings.http.cors_origins))
     app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
-    answered = answering(metrics_registry, access)
+    clients = ClientPolicy(settings.http.cors_origins, settings.http.trusted_proxies)
+    answered = answering(metrics_registry, access, clients)
+    app[clients_key] = clients
     app[settings_key] = settings
     app[live_key] = LiveState()
     app[metrics_key] = metrics_registry
@@ -80,7 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_route("*", "/healthz", answered(get_only(healthz)))
     app.router.add_route("*", OPENAPI, answered(get_only(openapi_json)))
     app.router.add_route("*", EVENT_STREAM, answered(get_only(event_stream)))
-    app.router.add_route("*", AUDIT, answered(read_audit))
+    app.router.add_route("*", AUDIT, answered(get_only(read_audit)))
     add_routes(app, answered)
     # last: whatever nothing else is (any character, line breaks too)
     app.router.add_route("*", r"/{tail:[\s\S]*}", answered(unknown_path))

@@ -63,6 +63,12 @@ class PayloadTooLarge(BridgeError):
     error_id = "payload-too-large"
 
 
+class UnsupportedMediaType(BridgeError):
+    """A request body that is not ``application/json`` (a browser form or ``text/plain``)."""
+
+    error_id = "unsupported-media-type"
+
+
 class InvalidValue(BridgeError):
     """A well-formed request whose value cannot be used (e.g. an undialable number)."""
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.actions import ActionService
 from bridge.ami.links import LinkRegistry
+from bridge.api.clients import ClientPolicy
 from bridge.audit import AuditLog
 from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
@@ -25,3 +26,4 @@ hub_key = web.AppKey("hub", EventHub)
 audit_key = web.AppKey("audit", AuditLog)
 metrics_key = web.AppKey("metrics", Metrics)
 actions_key = web.AppKey("actions", ActionService)
+clients_key = web.AppKey("clients", ClientPolicy)

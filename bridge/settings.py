@@ -7,7 +7,9 @@ An unknown key or a bad value raises :class:`ConfigError` naming it.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -17,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+# scheme://host[:port], as browsers send it in Origin (no path, no trailing slash)
+ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
+)
 
 
 class ConfigError(Exception):
@@ -29,10 +35,26 @@ class HttpSettings:
     port: int = 58080
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Host are
+    # believed; from anyone else those headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
         _check(self.max_body_bytes >= 64, "http.max_body_bytes", "must be at least 64")
+        for origin in self.cors_origins:
+            _check(
+                ORIGIN.fullmatch(origin) is not None,
+                "http.cors_origins",
+                f"holds {origin!r}, which is not an origin like https://wall.example:8443",
+            )
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ConfigError(
+                    f"http.trusted_proxies holds {proxy!r}, which is not an address or network"
+                ) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bridge import models
+from bridge.api.credentials import authenticate
 from bridge.api.errors import status_of
 from bridge.api.render import dumps, json_body, page_bounds
 from bridge.api.resolve import Handler, Target
 from bridge.audit import AuditEntry
-from bridge.errors import BadRequest, BridgeError, Forbidden, MethodNotAllowed
-from bridge.keys import audit_key, authenticator_key, directory_key, engine_key
-from bridge.logs import account_var, request_id_var, route_var
+from bridge.errors import BadRequest, BridgeError, Forbidden
+from bridge.keys import audit_key, clients_key, engine_key
+from bridge.logs import request_id_var, route_var
 
 PATH = "/communication_manager/rest/audit"
 # What a handler learns for the trail: the destination dialled, the AMI ActionID.
@@ -63,7 +64,7 @@ def _record(
         AuditEntry(
             account_id=target.account.id,
             account_username=target.account.username,
-            source=request.remote,
+            source=request.app[clients_key].address(request),
             core_server_id=target.server.entry.id,
             extension_id=target.extension.id,
             extension_number=target.extension.number,
@@ -79,13 +80,7 @@ def _record(
 
 async def read_audit(request: web.Request) -> web.Response:
     route_var.set("audit")
-    if request.method not in ("GET", "HEAD"):
-        raise MethodNotAllowed(request.method, ("GET",))
-    snapshot = request.app[directory_key].current
-    account = await request.app[authenticator_key].authenticate(
-        request.headers.get("Authorization"), snapshot, request.remote or ""
-    )
-    account_var.set(account.username)
+    account = await authenticate(request)
     if not account.is_admin:
         raise Forbidden("The audit trail is for admin accounts", error_id="forbidden")
     offset, limit = page_bounds(request.query)

@@ -1,4 +1,6 @@
-"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (413 past it)."""
+"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (413 past it), sent as
+``application/json`` (415 otherwise: a browser sends a form or ``text/plain`` to another site
+without asking it first, so a JSON-only API cannot be driven by a foreign page's form)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bridge.errors import BadRequest, PayloadTooLarge
+from bridge.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
@@ -19,6 +21,13 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         raise PayloadTooLarge(
             f"The body is over {request.client_max_size} bytes", error_id="payload-too-large"
         ) from None
+    if not raw:
+        return {}
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(
+            "A request body must be sent as Content-Type: application/json",
+            error_id="unsupported-media-type",
+        )
     if not raw.strip():
         return {}
     try:

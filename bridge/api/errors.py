@@ -22,7 +22,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bridge import errors
+from bridge.api.clients import ClientPolicy
 from bridge.api.render import dumps
+from bridge.keys import clients_key
 from bridge.logs import AccessLog, account_var, request_id_var, route_var
 from bridge.metrics import Metrics
 
@@ -35,6 +37,7 @@ STATUS: dict[type[errors.BridgeError], int] = {
     errors.NotFound: 404,
     errors.MethodNotAllowed: 405,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMediaType: 415,
     errors.InvalidValue: 422,
     errors.RateLimited: 429,
     errors.AmiActionFailed: 502,
@@ -47,6 +50,7 @@ HTTP_ERROR_IDS = {
     404: "unknown-path",
     405: "method-not-allowed",
     413: "payload-too-large",
+    415: "unsupported-media-type",
 }
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -73,23 +77,27 @@ def error_response(
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
 
 
-def answering(metrics: Metrics, access: AccessLog) -> Callable[[Handler], Handler]:
+def answering(
+    metrics: Metrics, access: AccessLog, clients: ClientPolicy
+) -> Callable[[Handler], Handler]:
     """The wrapper that maps a handler's errors to JSON answers, gives each request an id,
     counts it and logs one line for it."""
 
     def wrap(handler: Handler) -> Handler:
-        return functools.partial(_answer, handler, metrics, access)
+        return functools.partial(_answer, handler, metrics, access, clients)
 
     return wrap
 
 
 def get_only(handler: Handler) -> Handler:
-    """A route that answers GET (and HEAD); other methods get 405 with ``Allow``."""
+    """A route that answers GET (and HEAD); other methods get 405 with ``Allow``. Then, as on
+    every route, a browser request from a foreign page gets 403 (DESIGN.md section 10)."""
 
     @functools.wraps(handler)
     async def only(request: web.Request) -> web.StreamResponse:
         if request.method not in ("GET", "HEAD"):
             raise errors.MethodNotAllowed(request.method, ("GET",))
+        request.app[clients_key].check_origin(request)
         return await handler(request)
 
     return only
@@ -100,7 +108,11 @@ async def unknown_path(request: web.Request) -> web.StreamResponse:
 
 
 async def _answer(
-    handler: Handler, metrics: Metrics, access: AccessLog, request: web.Request
+    handler: Handler,
+    metrics: Metrics,
+    access: AccessLog,
+    clients: ClientPolicy,
+    request: web.Request,
 ) -> web.StreamResponse:
     incoming = request.headers.get("X-Request-Id")
     request_id = incoming if incoming and REQUEST_ID.fullmatch(incoming) else _new_id()
@@ -136,7 +148,7 @@ async def _answer(
         status,
         seconds,
         account_var.get(),
-        request.remote or "-",
+        clients.address(request),
         request_id,
     )
     return response

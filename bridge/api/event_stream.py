@@ -16,10 +16,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bridge.api.credentials import authenticate
 from bridge.api.ws_frames import write_events
 from bridge.events import FILTERABLE, Subscriber
-from bridge.keys import authenticator_key, directory_key, hub_key, settings_key
-from bridge.logs import account_var, route_var
+from bridge.keys import hub_key, settings_key
+from bridge.logs import route_var
 
 PATH = "/communication_manager/ws/event"
 MAX_MESSAGE = 64 * 1024
@@ -27,12 +28,7 @@ MAX_MESSAGE = 64 * 1024
 
 async def event_stream(request: web.Request) -> web.WebSocketResponse:
     route_var.set("eventStream")
-    snapshot = request.app[directory_key].current
-    header = request.headers.get("Authorization")
-    account = await request.app[authenticator_key].authenticate(
-        header, snapshot, request.remote or ""
-    )
-    account_var.set(account.username)
+    account = await authenticate(request)
     # no compression: events are written as plain frames (ws_frames)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_MESSAGE, compress=False)
     await ws.prepare(request)

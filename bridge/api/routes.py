@@ -17,10 +17,11 @@ from aiohttp.typedefs import Handler as HttpHandler
 
 from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
 from bridge.api.audit import audited
+from bridge.api.credentials import authenticate
 from bridge.api.resolve import Handler, Kind, Step, resolve
 from bridge.errors import MethodNotAllowed, NotFound
-from bridge.keys import authenticator_key, directory_key, live_key
-from bridge.logs import account_var, route_var
+from bridge.keys import clients_key, directory_key, live_key
+from bridge.logs import route_var
 
 PREFIX = "/communication_manager/rest/live"
 
@@ -139,13 +140,10 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     handler = methods.get(method)
     if handler is None:
         raise MethodNotAllowed(request.method, tuple(methods))
-    snapshot = request.app[directory_key].current
-    header = request.headers.get("Authorization")
-    account = await request.app[authenticator_key].authenticate(
-        header, snapshot, request.remote or ""
-    )
-    account_var.set(account.username)
-    target = resolve(route.steps, snapshot, account, request.app[live_key])
+    app = request.app
+    app[clients_key].check_origin(request)
+    account = await authenticate(request)
+    target = resolve(route.steps, app[directory_key].current, account, app[live_key])
     return await handler(request, target)
 
 

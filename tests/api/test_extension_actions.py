@@ -207,7 +207,9 @@ async def test_rights_to_act(
     assert await as_("dialer", "dialer-pw", "enableDnd") == 403
     # the right comes after the body: a bad body is 400 even without the right
     async with client.post(
-        f"{gina}/originate", data=b"{", headers=basic("watcher", "watcher-pw")
+        f"{gina}/originate",
+        data=b"{",
+        headers={**basic("watcher", "watcher-pw"), "Content-Type": "application/json"},
     ) as r:
         assert r.status == 400
     # and the value after the right: no right, bad number -> 403

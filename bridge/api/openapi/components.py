@@ -22,7 +22,9 @@ ERRORS: dict[int, tuple[str, str]] = {
         "Forbidden",
         "A parent in the path, or the target, is restricted: `forbidden` (no grant), "
         "`core-server-disabled`, `queue-disabled`, `extension-not-licensed`, "
-        "`agent-extension-not-licensed`, `action-forbidden` (no originate/dnd right).",
+        "`agent-extension-not-licensed`, `action-forbidden` (no originate/dnd right); "
+        "`origin-forbidden`: a browser request from a page at a foreign origin (not the "
+        "bridge's own, not in `[http] cors_origins`), refused before credentials are checked.",
     ),
     404: (
         "NotFound",
@@ -31,6 +33,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     405: ("MethodNotAllowed", "`method-not-allowed`, with the allowed methods in `Allow`."),
     413: ("PayloadTooLarge", "`payload-too-large`: the body is over `[http] max_body_bytes`."),
+    415: (
+        "UnsupportedMediaType",
+        "`unsupported-media-type`: a request body not sent as `application/json`.",
+    ),
     422: (
         "InvalidValue",
         "`destination-missing`, `destination-invalid`, or `invalid-ami-header` (a value that "

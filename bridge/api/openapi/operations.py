@@ -2,10 +2,10 @@
 ``/openapi.json`` (the event stream's is in :mod:`.stream`).
 
 Each operation lists every status it can answer, following DESIGN.md section 2's order of
-decisions: 401 and 429 (login-busy) wherever credentials are checked; 403 and 404 wherever the
-path names objects; 400 for lists (``limit``/``offset``) and action bodies; 413, 422, 502, 503,
-504 for actions. 405 and unknown-path 404s belong to no operation (``components.responses``
-and the document's description say them).
+decisions: 403 (a foreign origin) everywhere; 401 and 429 (login-busy) wherever credentials
+are checked; 404 wherever the path names objects; 400 for lists (``limit``/``offset``) and
+action bodies; 413, 415, 422, 502, 503, 504 for actions. 405 and unknown-path 404s belong to
+no operation (``components.responses`` and the document's description say them).
 """
 
 from __future__ import annotations
@@ -76,12 +76,12 @@ ANSWERS: dict[tuple[Kind, str], Answer] = {
 def operation(template: Template, method: str) -> dict[str, Any]:
     answer = ANSWERS[template.endpoint]
     parameters = [ref("parameters", "X-Request-Id")]
-    statuses = {401, 429}
+    statuses = {401, 403, 429}
     if template.endpoint[1] in PAGED:
         parameters += [ref("parameters", "limit"), ref("parameters", "offset")]
         statuses.add(400)
     if template.parameters:  # objects on the path: each may be missing or restricted
-        statuses |= {403, 404}
+        statuses.add(404)
     result: dict[str, Any] = {
         "operationId": operation_id(method, template.segments),
         "summary": answer.summary,
@@ -90,7 +90,7 @@ def operation(template: Template, method: str) -> dict[str, Any]:
     }
     if answer.body is None:
         result["requestBody"] = _action_body(template.endpoint[1])
-        statuses |= {400, 413, 422, 502, 503, 504}
+        statuses |= {400, 413, 415, 422, 502, 503, 504}
         ok = {"204": {"description": "Done.", "headers": c.REQUEST_ID}}
     else:
         ok = {"200": c.ok(answer.body, "OK.")}
@@ -133,6 +133,7 @@ def health() -> dict[str, Any]:
         "security": [],
         "responses": {
             "200": c.ok(schema, "The database answers."),
+            "403": ref("responses", c.ERRORS[403][0]),
             "503": c.ok(schema, "The database is unreachable."),
         },
     }
@@ -144,7 +145,10 @@ def this_document() -> dict[str, Any]:
         "summary": "This document",
         "tags": ["service"],
         "security": [],
-        "responses": {"200": c.ok({"type": "object"}, "The OpenAPI 3.1 document.")},
+        "responses": {
+            "200": c.ok({"type": "object"}, "The OpenAPI 3.1 document."),
+            "403": ref("responses", c.ERRORS[403][0]),
+        },
     }
 
 
@@ -193,6 +197,7 @@ def metrics() -> dict[str, Any]:
                 "content": {"text/plain": {"schema": {"type": "string"}}},
             },
             "401": ref("responses", c.ERRORS[401][0]),
+            "403": ref("responses", c.ERRORS[403][0]),
             "404": ref("responses", c.ERRORS[404][0]),
         },
     }

@@ -94,6 +94,7 @@ def event_stream() -> dict[str, Any]:
             "101": {"description": "Switching protocols: the WebSocket is open."},
             "400": ref("responses", "BadRequest"),
             "401": ref("responses", "Unauthenticated"),
+            "403": ref("responses", "Forbidden"),
             "429": ref("responses", "RateLimited"),
         },
         "x-websocket": {

@@ -1,0 +1,100 @@
+"""Who is asking: the client's address, and whether a browser page may ask at all.
+
+Browsers attach cached Basic credentials to requests that any page makes, so a request that
+carries an ``Origin`` is served only when that origin is the bridge's own (its host and port are
+the request's ``Host``, or the ``X-Forwarded-Host`` a trusted reverse proxy sends) or is listed
+in ``[http] cors_origins``; ``Origin: null`` is foreign, and so is ``Sec-Fetch-Site: cross-site``
+without an allowed origin. Requests without ``Origin`` (curl, scripts, servers) are served.
+
+Behind ``[http] trusted_proxies`` the client is the nearest address in ``X-Forwarded-For`` that
+is not itself a trusted proxy; from anyone else that header is ignored, so nobody can choose the
+address that login limits and the audit trail see.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from aiohttp import web
+
+from bridge.errors import Forbidden
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+_DEFAULT_PORT = {"http": ":80", "https": ":443"}
+
+
+class ClientPolicy:
+    def __init__(self, cors_origins: Iterable[str], trusted_proxies: Iterable[str]) -> None:
+        self._allowed = frozenset(cors_origins)
+        self._proxies: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(proxy, strict=False) for proxy in trusted_proxies
+        )
+
+    def trusts(self, address: str | None) -> bool:
+        """Whether ``address`` is one of ``[http] trusted_proxies``."""
+        if not self._proxies or not address:
+            return False
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        return any(ip in network for network in self._proxies)
+
+    def address(self, request: web.BaseRequest) -> str:
+        """The client's address: the TCP peer, or behind trusted proxies the nearest address in
+        ``X-Forwarded-For`` that is not a trusted proxy."""
+        peer = request.remote or "-"
+        if not self._proxies or not self.trusts(peer):
+            return peer
+        client = peer
+        for hop in reversed(request.headers.getall("X-Forwarded-For", [])):
+            for entry in reversed(hop.split(",")):
+                candidate = entry.strip()
+                try:
+                    ipaddress.ip_address(candidate)
+                except ValueError:
+                    return client  # a malformed hop: believe no further
+                client = candidate
+                if not self.trusts(candidate):
+                    return client
+        return client
+
+    def check_origin(self, request: web.BaseRequest) -> None:
+        """403 ``origin-forbidden`` for a browser request from a foreign page."""
+        headers = request.headers
+        origin = headers.get("Origin")
+        if origin is None:
+            if headers.get("Sec-Fetch-Site") == "cross-site":
+                raise Forbidden(
+                    "A cross-site browser request is not served", error_id="origin-forbidden"
+                )
+            return
+        if origin in self._allowed or self._own(origin, request):
+            return
+        raise Forbidden(
+            f"Requests from the page at {_shown(origin)} are not served here",
+            error_id="origin-forbidden",
+        )
+
+    def _own(self, origin: str, request: web.BaseRequest) -> bool:
+        scheme, separator, netloc = origin.partition("://")
+        default = _DEFAULT_PORT.get(scheme.lower())
+        if not separator or default is None:
+            return False  # "null", or not a web origin
+        hosts = [request.headers.get("Host")]
+        if self._proxies and self.trusts(request.remote):
+            forwarded = request.headers.get("X-Forwarded-Host")
+            if forwarded:
+                hosts.append(forwarded.split(",", 1)[0])
+        own = _netloc(netloc, default)
+        return any(host is not None and _netloc(host, default) == own for host in hosts)
+
+
+def _netloc(text: str, default_port: str) -> str:
+    netloc = text.strip().lower()
+    return netloc[: -len(default_port)] if netloc.endswith(default_port) else netloc
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 100 else value[:97] + "..."

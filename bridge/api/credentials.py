@@ -1,0 +1,22 @@
+"""The account a request speaks for: its Basic credentials on the current directory snapshot."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bridge.directory import AccountEntry
+from bridge.keys import authenticator_key, clients_key, directory_key
+from bridge.logs import account_var
+
+
+async def authenticate(request: web.Request) -> AccountEntry:
+    """The account of the request's ``Authorization`` header (401 without a good one); failed
+    logins are paid for by the client's address, seen through trusted proxies."""
+    app = request.app
+    account = await app[authenticator_key].authenticate(
+        request.headers.get("Authorization"),
+        app[directory_key].current,
+        app[clients_key].address(request),
+    )
+    account_var.set(account.username)
+    return account
