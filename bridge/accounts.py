@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,9 +10,21 @@ import sqlalchemy as sa
 from bridge import models
 from bridge.db import create_engine
 
+# Letters and digits (any script), and . _ - @ +: no spaces, no control characters (a name goes
+# into log lines), no ":" (HTTP Basic ends the user name at the first one).
+ACCOUNT_NAME = re.compile(r"[\w.@+-]{1,64}")
+
 
 class AccountError(Exception):
     """The account cannot be added as asked."""
+
+
+def check_account_name(name: str) -> None:
+    """AccountError unless ``name`` is a usable account name."""
+    if ACCOUNT_NAME.fullmatch(name) is None:
+        raise AccountError(
+            f"{name!r} is not a usable account name: use 1 to 64 letters, digits and . _ - @ +"
+        )
 
 
 async def add_account(
@@ -23,6 +36,7 @@ async def add_account(
     user: tuple[str, str] | None = None,
 ) -> str:
     """Insert an account (optionally linked to ``(core server slug, username)``); its id."""
+    check_account_name(name)
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:

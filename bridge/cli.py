@@ -214,6 +214,11 @@ def run_account_add(settings: Settings, args: argparse.Namespace) -> int:
     if bool(args.user) != bool(args.core_server):
         print("bridge: --user and --core-server go together", file=sys.stderr)
         return 2
+    try:
+        accounts.check_account_name(args.name)
+    except accounts.AccountError as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 2
     password = read_password()
     try:
         asyncio.run(

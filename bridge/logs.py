@@ -4,6 +4,10 @@ Every record carries the request id of the HTTP request it happened in (``-`` ou
 a request's line and its AMI actions' lines can be matched. SIGHUP reopens the file (logrotate).
 Nothing logs secrets: requests are logged by method, path and status, AMI actions by name and
 outcome, never by their headers.
+
+Messages hold values that clients and admins chose (account names, caller ids, slugs): in text
+logs every control character in a message is written as an escape (``\\x0a``), so no value can
+start a line of its own and pass for the bridge's. JSON logs are escaped by JSON itself.
 """
 
 from __future__ import annotations
@@ -23,6 +27,38 @@ route_var: ContextVar[str] = ContextVar("route", default="unknown")  # a metrics
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
+def escaped(text: str) -> str:
+    """``text`` with every unprintable character (control characters, line and paragraph
+    separators, undecodable bytes) written as a Python-style escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _sound(text: str) -> str:
+    """``text`` with undecodable bytes (lone surrogates) escaped, so that it can be written
+    as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+class TextFormatter(logging.Formatter):
+    """The text format, with the message escaped (a traceback keeps its lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escaped(record.message)
+        return super().formatMessage(record)
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
@@ -36,10 +72,10 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "requestId": getattr(record, "request_id", "-"),
-            "message": record.getMessage(),
+            "message": _sound(record.getMessage()),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = _sound(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -63,7 +99,7 @@ def configure_logging(settings: LogSettings) -> logging.Handler:
     if settings.format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(TextFormatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -107,6 +143,8 @@ class AccessLog:
         if not self._logger.isEnabledFor(logging.INFO):
             return
         message = f"{method} {path} {status} {seconds * 1000:.1f} ms {account} {remote}"
+        if not message.isprintable():
+            message = escaped(message) if not self._json else _sound(message)
         now = time.time()
         if int(now) != self._second:
             self._second = int(now)
