@@ -45,7 +45,7 @@ from bridge.keys import (
     metrics_key,
     settings_key,
 )
-from bridge.limits import TokenBuckets
+from bridge.limits import FailedLogins, TokenBuckets
 from bridge.live import LiveState
 from bridge.logs import AccessLog
 from bridge.metrics import Metrics
@@ -112,7 +112,13 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     directory = DirectoryService(app[engine_key], settings.database.change_poll_interval)
     limits = settings.limits
     authenticator = Authenticator(
-        failed_logins=TokenBuckets(limits.failed_logins_per_minute / 60, limits.failed_logins_burst)
+        failed_logins=FailedLogins(
+            TokenBuckets(limits.failed_logins_per_minute / 60, limits.failed_logins_burst),
+            TokenBuckets(
+                limits.failed_logins_per_address_per_minute / 60,
+                limits.failed_logins_per_address_burst,
+            ),
+        )
     )
     await directory.start()
     app[directory_key] = directory

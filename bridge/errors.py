@@ -40,9 +40,19 @@ class MethodNotAllowed(BridgeError):
 
 
 class Unauthenticated(BridgeError):
-    """No credentials, or wrong ones."""
+    """No credentials, or wrong ones; ``challenge`` is the scheme the client should use."""
 
     error_id = "unauthenticated"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_id: str | None = None,
+        challenge: str = 'Basic realm="bridge"',
+    ) -> None:
+        super().__init__(message, error_id=error_id)
+        self.challenge = challenge
 
 
 class Forbidden(BridgeError):

@@ -1,8 +1,9 @@
-"""Abuse limits: token buckets per account (originate) and per source address (failed logins).
+"""Abuse limits: token buckets per account (actions, originate) and for failed logins.
 
 Originate is where toll fraud happens: each account gets ``originate_per_minute`` calls a minute
-with a burst of ``originate_burst``. Failed logins per source address are capped too, so that
-guessing passwords costs the guesser, not the bridge (argon2 is slow on purpose).
+with a burst of ``originate_burst``. Failed logins are capped too, so that guessing passwords
+costs the guesser, not the bridge (argon2 is slow on purpose), and so that one guesser behind a
+shared address (an office NAT, a reverse proxy) does not lock out everyone there.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ class TokenBuckets:
             return 0.0
         return (1.0 - bucket.tokens) / self._rate
 
+    def give_back(self, key: str) -> None:
+        """Return a token taken by :meth:`take` (what it paid for did not happen)."""
+        bucket = self._refill(key)
+        bucket.tokens = min(self._burst, bucket.tokens + 1.0)
+
     def wait_for(self, key: str) -> float:
         """Seconds until ``key`` has a token (0.0: now), without taking one."""
         bucket = self._refill(key)
@@ -64,3 +70,35 @@ class TokenBuckets:
 
 def refuse(wait: float, message: str, error_id: str) -> RateLimited:
     return RateLimited(message, retry_after=max(1, math.ceil(wait)), error_id=error_id)
+
+
+class FailedLogins:
+    """Failed logins, counted per (client address, user name) and, more loosely, per address.
+
+    A login attempt that needs a password check reserves a token of both before the check (so
+    that many guesses at once cannot all pass one look at the bucket) and gives them back when
+    the password was right. A guesser exhausts their own (address, name) allowance, then their
+    address's ceiling; other names at the same address keep working until that ceiling.
+    """
+
+    def __init__(self, per_name: TokenBuckets, per_address: TokenBuckets) -> None:
+        self._per_name = per_name
+        self._per_address = per_address
+
+    def reserve(self, address: str, username: str) -> None:
+        """Take one attempt's tokens, or RateLimited (too-many-logins) without taking any."""
+        name_key = _name_key(address, username)
+        wait = max(self._per_name.wait_for(name_key), self._per_address.wait_for(address))
+        if wait > 0:
+            raise refuse(wait, "Too many failed logins; try again later", "too-many-logins")
+        self._per_name.take(name_key)
+        self._per_address.take(address)
+
+    def release(self, address: str, username: str) -> None:
+        """The attempt was a good login: its tokens go back."""
+        self._per_name.give_back(_name_key(address, username))
+        self._per_address.give_back(address)
+
+
+def _name_key(address: str, username: str) -> str:
+    return f"{address}\0{username[:256]}"

@@ -151,8 +151,10 @@ class MetricsSettings:
 class LimitsSettings:
     originate_per_minute: int = 30
     originate_burst: int = 10
-    failed_logins_per_minute: int = 10  # per source address
+    failed_logins_per_minute: int = 10  # per client address and user name
     failed_logins_burst: int = 20
+    failed_logins_per_address_per_minute: int = 60  # per client address, whatever the name
+    failed_logins_per_address_burst: int = 60
 
     def validate(self) -> None:
         _check(self.originate_per_minute >= 1, "limits.originate_per_minute", "must be >= 1")
@@ -161,6 +163,16 @@ class LimitsSettings:
             self.failed_logins_per_minute >= 1, "limits.failed_logins_per_minute", "must be >= 1"
         )
         _check(self.failed_logins_burst >= 1, "limits.failed_logins_burst", "must be >= 1")
+        _check(
+            self.failed_logins_per_address_per_minute >= 1,
+            "limits.failed_logins_per_address_per_minute",
+            "must be >= 1",
+        )
+        _check(
+            self.failed_logins_per_address_burst >= 1,
+            "limits.failed_logins_per_address_burst",
+            "must be >= 1",
+        )
 
 
 @dataclass(frozen=True, slots=True)

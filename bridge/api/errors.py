@@ -156,7 +156,7 @@ async def _answer(
 
 def _decorate(response: web.Response, error: errors.BridgeError) -> None:
     if isinstance(error, errors.Unauthenticated):
-        response.headers["WWW-Authenticate"] = 'Basic realm="bridge"'
+        response.headers["WWW-Authenticate"] = error.challenge
     elif isinstance(error, errors.MethodNotAllowed):
         response.headers["Allow"] = ", ".join(error.allowed)
     elif isinstance(error, errors.RateLimited):

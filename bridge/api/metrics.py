@@ -19,9 +19,13 @@ async def metrics(request: web.Request) -> web.Response:
     route_var.set("metrics")
     token = request.app[settings_key].metrics.token
     if token:
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            raise Unauthenticated("A metrics token is required", error_id="unauthenticated")
+        given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+            raise Unauthenticated(
+                "A metrics token is required",
+                error_id="unauthenticated",
+                challenge='Bearer realm="metrics"',
+            )
     body = request.app[metrics_key].render()
     return web.Response(
         text=body,

@@ -70,6 +70,7 @@ async def test_token(world: World, start_bridge: StartBridge) -> None:
         assert response.status == 401
     async with client.get("/metrics", headers={"Authorization": "Bearer wrong"}) as response:
         assert response.status == 401
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
     async with client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}) as response:
         assert response.status == 200
         assert "bridge_directory_version" in await response.text()

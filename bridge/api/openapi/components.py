@@ -44,8 +44,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     429: (
         "RateLimited",
-        "`login-busy` (too many logins being checked at once), `too-many-logins` (failed "
-        "logins from this address, `[limits] failed_logins_per_minute`), or `rate-limited` (the "
+        "`login-busy` (this address's share of the password checks is taken), "
+        "`too-many-logins` (failed logins of this user name from this address, "
+        "`[limits] failed_logins_per_minute`, or from this address under any name, "
+        "`failed_logins_per_address_per_minute`), or `rate-limited` (the "
         "account's originate allowance, `[limits] originate_per_minute`). Retry after "
         "`Retry-After` seconds.",
     ),
@@ -68,7 +70,8 @@ HEADERS: dict[str, Schema] = {
     },
     "WWW-Authenticate": {
         "required": True,
-        "schema": {"type": "string", "const": 'Basic realm="bridge"'},
+        "description": "Basic everywhere; Bearer on /metrics when it has a token.",
+        "schema": {"type": "string", "enum": ['Basic realm="bridge"', 'Bearer realm="metrics"']},
     },
     "Allow": {
         "required": True,
