@@ -102,7 +102,7 @@ async def wait_until_up(port: int) -> None:
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
                     body = await response.json()
-                    if body["coreServers"] and body["coreServers"][0]["amiStatus"] == "connected":
+                    if body["amiStatus"]["connected"] == 1:
                         return
             except aiohttp.ClientConnectionError:
                 pass

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bridge.ami.simulator import SimulatedPbx
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
-from tests.support import P, Seed, call, poll_until
+from tests.support import P, Seed, basic, call, poll_until
 
 
 async def status_of(client: TestClient[Any, Any], slug: str, expected: str) -> None:
@@ -36,7 +36,7 @@ async def test_core_servers_added_changed_disabled_by_sql(
     async with asyncio.timeout(5):
         await pbx.wait_for_logins(1)
     await status_of(client, "pbx1", "connected")
-    async with client.get("/healthz") as response:
+    async with client.get("/healthz", headers=basic("admin", "admin-pw")) as response:
         assert response.status == 200
         health = await response.json()
     assert [(s["slug"], s["amiStatus"]) for s in health["coreServers"]] == [("pbx1", "connected")]

@@ -24,7 +24,7 @@ from tests.api.openapi_answers import DOC, answers_as_documented, assert_valid, 
 from tests.api.openapi_fuzz import fuzz, known_ids
 from tests.api.test_extension_actions import started
 from tests.conftest import StartBridge
-from tests.support import P, basic
+from tests.support import P, Seed, basic
 from tests.world import PASSWORDS, World
 
 KIND_OF_PARAMETER = {
@@ -286,8 +286,10 @@ async def test_the_event_stream_answers_as_documented(
 )
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document(
-    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+    pbx_world: World, pbx: SimulatedPbx, seed: Seed, start_bridge: StartBridge
 ) -> None:
+    # every enabled link up: /healthz?ready=ami would rightly answer 503 for "branch"
+    await seed.sql("UPDATE core_servers SET enabled = FALSE WHERE id = :id", id=pbx_world.branch_cs)
     client = await started(start_bridge, pbx)
     base_url = str(client.make_url("")).rstrip("/")
     report = await asyncio.to_thread(fuzz, base_url, known_ids(pbx_world))

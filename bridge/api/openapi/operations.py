@@ -126,15 +126,23 @@ def _action_body(what: str) -> dict[str, Any]:
 
 def health() -> dict[str, Any]:
     schema = ref("schemas", "Health")
+    ready = {
+        "name": "ready",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["ami"]},
+        "description": "ami: answer 503 while any enabled core server's AMI link is down.",
+    }
     return {
         "operationId": "getHealth",
-        "summary": "Each enabled core server's AMI status",
+        "summary": "The service's state; each core server's AMI status for admins",
         "tags": ["service"],
-        "security": [],
+        "security": [{}, {"basicAuth": []}],
+        "parameters": [ready],
         "responses": {
-            "200": c.ok(schema, "The database answers."),
-            "403": ref("responses", c.ERRORS[403][0]),
-            "503": c.ok(schema, "The database is unreachable."),
+            "200": c.ok(schema, "The database answers (and with ready=ami, every link is up)."),
+            **{str(s): ref("responses", c.ERRORS[s][0]) for s in (400, 401, 403, 429)},
+            "503": c.ok(schema, "The database is unreachable (or with ready=ami, a link is down)."),
         },
     }
 

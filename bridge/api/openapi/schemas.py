@@ -173,14 +173,29 @@ SCHEMAS: dict[str, Schema] = {
         },
         "One action asked of the API and how it ended.",
     ),
-    "Health": obj(
-        {
-            "status": {"type": "string", "enum": ["ok", "degraded"]},
-            "database": BOOLEAN,
-            "coreServers": {
-                "type": "array",
-                "items": obj({"id": STRING, "slug": STRING, "amiStatus": AMI_STATUS}),
-            },
-        }
-    ),
+    "Health": {
+        **obj(
+            {
+                "status": {
+                    "type": "string",
+                    "enum": ["ok", "degraded"],
+                    "description": "degraded while the database does not answer or an enabled "
+                    "core server's AMI link is not connected",
+                },
+                "database": BOOLEAN,
+                "amiStatus": obj(
+                    {str(state): {"type": "integer", "minimum": 0} for state in LinkState},
+                    "How many enabled core servers are in each AMI status.",
+                ),
+                "coreServers": {
+                    "type": "array",
+                    "description": "Only with an admin's credentials.",
+                    "items": obj(
+                        {"id": STRING, "slug": STRING, "name": STRING, "amiStatus": AMI_STATUS}
+                    ),
+                },
+            }
+        ),
+        "required": ["status", "database", "amiStatus"],
+    },
 }
