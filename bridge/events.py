@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,9 +50,12 @@ class Subscriber:
     queue: asyncio.Queue[str] = field(init=False)
     filters: dict[str, frozenset[str]] = field(default_factory=dict)
     dropped: bool = False
+    # the account it counts against (the account entry itself is replaced as the row changes)
+    account_id: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
+        self.account_id = self.account.id
 
     def wants(self, event: dict[str, Any]) -> bool:
         return all(str(event.get(key)) in values for key, values in self.filters.items())
@@ -61,6 +65,7 @@ class EventHub:
     def __init__(self, directory: DirectoryService, live: LiveState) -> None:
         self._directory = directory
         self._subscribers: set[Subscriber] = set()
+        self._per_account: Counter[str] = Counter()
         self.published = 0
         live.subscribe(self._on_change)
         directory.subscribe(self._on_directory)
@@ -68,11 +73,25 @@ class EventHub:
     def __len__(self) -> int:
         return len(self._subscribers)
 
+    def streams_of(self, account_id: str) -> int:
+        """How many subscribers the account has."""
+        return self._per_account[account_id]
+
     def add(self, subscriber: Subscriber) -> None:
-        self._subscribers.add(subscriber)
+        if subscriber not in self._subscribers:
+            self._subscribers.add(subscriber)
+            self._per_account[subscriber.account_id] += 1
 
     def remove(self, subscriber: Subscriber) -> None:
-        self._subscribers.discard(subscriber)
+        if subscriber in self._subscribers:
+            self._subscribers.discard(subscriber)
+            self._forget(subscriber)
+
+    def _forget(self, subscriber: Subscriber) -> None:
+        account_id = subscriber.account_id
+        self._per_account[account_id] -= 1
+        if self._per_account[account_id] <= 0:
+            del self._per_account[account_id]
 
     def publish(self, event: dict[str, Any], visible: Visible) -> None:
         """Offer one event to every subscriber that may see it and asked for it."""
@@ -95,7 +114,9 @@ class EventHub:
 
     def _drop(self, subscriber: Subscriber, code: int, reason: str) -> None:
         subscriber.dropped = True
-        self._subscribers.discard(subscriber)
+        if subscriber in self._subscribers:
+            self._subscribers.discard(subscriber)
+            self._forget(subscriber)
         log.warning("event stream of %s closed: %s", subscriber.account.username, reason)
         subscriber.on_drop(code, reason)
 

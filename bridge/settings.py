@@ -129,9 +129,15 @@ class DndSettings:
 @dataclass(frozen=True, slots=True)
 class EventsSettings:
     queue_size: int = 1000  # events a WebSocket client may fall behind before it is dropped
+    max_streams_per_account: int = 50  # open event streams of one account (then 429)
 
     def validate(self) -> None:
         _check(10 <= self.queue_size <= 1_000_000, "events.queue_size", "must be 10 to 1000000")
+        _check(
+            1 <= self.max_streams_per_account <= 100_000,
+            "events.max_streams_per_account",
+            "must be 1 to 100000",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,7 +71,7 @@ async def test_ready_ami_is_503_while_a_link_is_down(
     pbx.drop_connections()
 
     async def link_down() -> bool:
-        return (await health(client))[1]["amiStatus"]["connected"] == 0
+        return bool((await health(client))[1]["amiStatus"]["connected"] == 0)
 
     async with asyncio.timeout(5):
         await poll_until(link_down)

@@ -87,8 +87,11 @@ def event_stream() -> dict[str, Any]:
         "the account may view (Event). The client may send StreamFilter messages; the server "
         "echoes each filter applied, or answers StreamError. A client that falls "
         "`[events] queue_size` events behind is closed with code 4008; one whose account is "
-        "disabled or whose password changes, with 4001. A request that is not a WebSocket "
-        "handshake answers 400.",
+        "disabled or whose password changes, with 4001. An account may hold "
+        "`[events] max_streams_per_account` streams (429 `too-many-streams` past it). A client "
+        "message is at most 32 KiB (else 1009) with at most 500 filters of values up to 200 "
+        "characters; a client sending more than a burst of 10 messages at 2 a second is closed "
+        "with 1008. A request that is not a WebSocket handshake answers 400.",
         "parameters": [ref("parameters", "X-Request-Id")],
         "responses": {
             "101": {"description": "Switching protocols: the WebSocket is open."},
@@ -103,6 +106,13 @@ def event_stream() -> dict[str, Any]:
                 for name in ("StreamReady", "Event", "StreamFilter", "StreamError")
             ],
             "clientMessages": [ref("schemas", "StreamFilter")],
-            "closeCodes": {"4001": "the account changed", "4008": "too slow: events left unread"},
+            "closeCodes": {
+                "1001": "the server is shutting down",
+                "1008": "too many client messages",
+                "1009": "a client message over 32 KiB",
+                "1011": "an internal error",
+                "4001": "the account changed",
+                "4008": "too slow: events left unread",
+            },
         },
     }
