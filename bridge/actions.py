@@ -100,16 +100,24 @@ class ActionService:
         self._live = live
         self.originates = tracker
         limits = settings.limits
+        self._action_allowance = TokenBuckets(limits.actions_per_minute / 60, limits.actions_burst)
         self._originate_allowance = TokenBuckets(
             limits.originate_per_minute / 60, limits.originate_burst
         )
         self._background: set[asyncio.Task[None]] = set()
 
-    def allow_originate(self, account_id: str) -> None:
-        """The account's originate allowance (toll fraud is the threat): RateLimited past it."""
-        wait = self._originate_allowance.take(account_id)
+    def allow(self, account_id: str, *, places_call: bool = False) -> None:
+        """The account's allowance of actions, and for an action that can place a call its
+        originate allowance too (toll fraud is the threat): RateLimited past either, and then
+        neither is used."""
+        calls = self._originate_allowance.wait_for(account_id) if places_call else 0.0
+        if calls > 0:
+            raise refuse(calls, "Originate rate limit of this account reached", "rate-limited")
+        wait = self._action_allowance.take(account_id)
         if wait > 0:
-            raise refuse(wait, "Originate rate limit of this account reached", "rate-limited")
+            raise refuse(wait, "Action rate limit of this account reached", "rate-limited")
+        if places_call:
+            self._originate_allowance.take(account_id)
 
     async def originate(
         self,

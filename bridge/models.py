@@ -206,7 +206,9 @@ DIRECTORY_TABLES = (
 
 
 class AuditEvent(Base):
-    """One action asked of the API (originate, enableDnd, disableDnd) and how it ended."""
+    """One action asked of the API (originate, enableDnd, disableDnd) and how it ended; a
+    refused action (a 4xx) stands for every such refusal of that account, action and outcome
+    within one minute (``attempts`` of them, the first one's details)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_created_at", "created_at"),)
@@ -225,3 +227,4 @@ class AuditEvent(Base):
     status: Mapped[int] = mapped_column(sa.Integer)
     request_id: Mapped[str | None] = mapped_column(sa.Text)
     ami_action_id: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(sa.Integer, server_default="1")

@@ -155,6 +155,8 @@ class MetricsSettings:
 
 @dataclass(frozen=True, slots=True)
 class LimitsSettings:
+    actions_per_minute: int = 60  # every action of one account (DND included)
+    actions_burst: int = 20
     originate_per_minute: int = 30
     originate_burst: int = 10
     failed_logins_per_minute: int = 10  # per client address and user name
@@ -163,6 +165,8 @@ class LimitsSettings:
     failed_logins_per_address_burst: int = 60
 
     def validate(self) -> None:
+        _check(self.actions_per_minute >= 1, "limits.actions_per_minute", "must be >= 1")
+        _check(self.actions_burst >= 1, "limits.actions_burst", "must be >= 1")
         _check(self.originate_per_minute >= 1, "limits.originate_per_minute", "must be >= 1")
         _check(self.originate_burst >= 1, "limits.originate_burst", "must be >= 1")
         _check(

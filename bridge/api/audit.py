@@ -116,4 +116,5 @@ def _entry_json(row: Any) -> dict[str, Any]:
         "status": row["status"],
         "requestId": row["request_id"],
         "amiActionId": row["ami_action_id"],
+        "attempts": row["attempts"],
     }

@@ -21,7 +21,7 @@ async def originate(request: web.Request, target: Target) -> web.Response:
     body = await json_object(request)
     server, extension = _allowed(target, Action.ORIGINATE)
     actions = request.app[actions_key]
-    actions.allow_originate(target.account.id)
+    actions.allow(target.account.id, places_call=True)
     destination = normalize_destination(body.get("destinationNumber"))
     details = request[audit_details_key]
     details["destination"] = destination
@@ -41,7 +41,9 @@ async def disable_dnd(request: web.Request, target: Target) -> web.Response:
 async def _set_dnd(request: web.Request, target: Target, *, on: bool) -> web.Response:
     await json_object(request)
     server, extension = _allowed(target, Action.DND)
-    await request.app[actions_key].set_dnd(server, extension, on)
+    actions = request.app[actions_key]
+    actions.allow(target.account.id)
+    await actions.set_dnd(server, extension, on)
     return web.Response(status=204)
 
 

@@ -47,7 +47,7 @@ async def test_originate_rate_limit_per_account(
         assert 1 <= int(response.headers["Retry-After"]) <= 10
         answer = await response.json()
         assert answer["error"] == "rate-limited"
-    # another account has its own allowance; DND is not limited
+    # another account has its own allowance; DND takes from the actions', not the calls' one
     assert (await post(client, f"{ext_path(pbx_world, '101')}/originate", body, "viewer"))[0] == 204
     assert (await post(client, f"{ext_path(pbx_world)}/enableDnd"))[0] == 204
     # the right comes first: an account that may not originate gets 403, not 429

@@ -170,6 +170,13 @@ SCHEMAS: dict[str, Schema] = {
             "status": {"type": "integer", "description": "The HTTP status it was answered"},
             "requestId": NULLABLE_STRING,
             "amiActionId": NULLABLE_STRING,
+            "attempts": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "How many requests this entry stands for: refused actions (4xx) "
+                "of one account, action and outcome within a minute are one entry, with the "
+                "first one's details.",
+            },
         },
         "One action asked of the API and how it ended.",
     ),
