@@ -129,8 +129,8 @@ def signature_of_template(template: Template) -> tuple[object, ...]:
 async def test_every_documented_path_answers_as_documented(
     world: World, start_bridge: StartBridge
 ) -> None:
-    # every action path is called below: room for them all in the originate allowance
-    client = await start_bridge(limits={"originate_burst": 10_000})
+    # every action path is called below: room for them all in the allowances
+    client = await start_bridge(limits={"originate_burst": 10_000, "actions_burst": 10_000})
     dynamic = {r.canonical for r in client.app.router.resources()} - {WS, "/healthz", PATH, AUDIT}
     # everything under P is the grammar's, checked above; "/{tail}" answers unknown paths
     assert dynamic == {P + "/{tail}", "/{tail}"}
