@@ -56,8 +56,8 @@ async def test_db_upgrade_current_downgrade(empty_database_url: str) -> None:
     url = empty_database_url
     assert (await bridge("db", "current", url=url))[:2] == (0, "base (empty)\n")
     code, out, _ = await bridge("db", "upgrade", url=url)
-    assert (code, out) == (0, "0002 (head)\n")
-    assert (await bridge("db", "current", url=url))[:2] == (0, "0002 (head)\n")
+    assert (code, out) == (0, "0003 (head)\n")
+    assert (await bridge("db", "current", url=url))[:2] == (0, "0003 (head)\n")
     assert (await bridge("db", "downgrade", "base", url=url))[:2] == (0, "base (empty)\n")
 
 
@@ -248,7 +248,7 @@ async def test_config_before_the_subcommand_counts(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     out, _ = await process.communicate()
-    assert (process.returncode, out) == (0, b"0002 (head)\n")
+    assert (process.returncode, out) == (0, b"0003 (head)\n")
     assert (tmp_path / "x.db").exists() and not (tmp_path / "bridge.db").exists()
     code, _, err = await bridge(
         "--config",
