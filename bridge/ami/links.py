@@ -88,7 +88,10 @@ class LinkRegistry:
             bindings.setdefault(name, []).append(updater)
 
         def on_state(state: LinkState) -> None:
-            live.set_ami_status(str(state))
+            # A link replaced or stopped reports its own end later (after its Logoff, up to a
+            # second): that must not mark its successor's core server down.
+            if self._links.get(server.id) is link:
+                live.set_ami_status(str(state))
 
         async def on_ready(link: AmiLink) -> None:
             numbers = self._numbers_of(server.id)

@@ -149,3 +149,21 @@ async def test_login_kind_and_tls_changed_by_sql_reconnect(
         await status_of(client, "pbx1", "connected")
         assert [s.transport for s in tls.sessions()] == ["TLS"]
 
+
+async def test_a_replaced_link_logging_off_slowly_leaves_the_new_links_status(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    await seed.account("admin", "admin-pw", is_admin=True)
+    await seed.core_server(
+        "pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="bridge-secret"
+    )
+    client = await start_bridge(ami=FAST_AMI)
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(1)
+    pbx.stall("Logoff")  # the old link waits for its Goodbye while the new one logs in
+    await seed.sql("UPDATE core_servers SET ami_auth = 'plain' WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(2)
+        await pbx.wait_for_sessions(1)  # the old link gave up waiting and closed
+    status, body = await call(client, "GET", f"{P}/coreServers/getByName/pbx1")
+    assert (status, body["amiStatus"]) == (200, "connected")
