@@ -29,10 +29,16 @@ class HttpSettings:
     port: int = 58080
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    # PEM files; both empty: plain HTTP (bridge.server.tls_context reads them at start-up).
+    tls_certificate: str = ""
+    tls_key: str = ""
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
         _check(self.max_body_bytes >= 64, "http.max_body_bytes", "must be at least 64")
+        missing = "http.tls_key" if self.tls_certificate else "http.tls_certificate"
+        together = bool(self.tls_certificate) == bool(self.tls_key)
+        _check(together, missing, "is missing: set both TLS files, or neither for plain HTTP")
 
 
 @dataclass(frozen=True, slots=True)
