@@ -84,6 +84,8 @@ async def connect(
         raise ConnectFailed("connection refused") from None
     except OSError as exc:
         raise ConnectFailed(exc.strerror or type(exc).__name__) from None
+    except ValueError:  # an empty or malformed host name, from admin SQL
+        raise ConnectFailed(f"{endpoint.host!r} is not a usable host name") from None
     return connected
 
 
@@ -95,7 +97,9 @@ def _tls_context(endpoint: AmiEndpoint) -> ssl.SSLContext:
         reason = "not a PEM file of CA certificates"
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-    raise ConnectFailed(f"cannot read the CA file {endpoint.tls_ca}: {reason}")
+    except ValueError:  # a NUL in the path, say (SQLite text may hold one)
+        reason = "not a usable path"
+    raise ConnectFailed(f"cannot read the CA file {endpoint.tls_ca!r}: {reason}")
 
 
 async def ask(

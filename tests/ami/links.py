@@ -75,10 +75,11 @@ class LinkFactory:
         auth: AmiAuth = AmiAuth.MD5,
         tls: bool = False,
         tls_ca: str | None = None,
+        host: str = "127.0.0.1",
     ) -> AmiLink:
-        """A started link (its endpoint's ``auth``, ``tls`` and ``tls_ca`` as given)."""
+        """A started link (its endpoint's ``auth``, ``tls``, ``tls_ca`` and ``host`` as given)."""
         rec = recorder or Recorder()
-        endpoint = AmiEndpoint("127.0.0.1", self._port(), "bridge", secret, auth, tls, tls_ca)
+        endpoint = AmiEndpoint(host, self._port(), "bridge", secret, auth, tls, tls_ca)
         link = AmiLink("test", endpoint, settings, on_event or rec.event, rec.state)
         self.links.append(link)
         link.start()

@@ -116,13 +116,17 @@ async def test_tls_logs_in_when_the_ca_file_names_the_servers_ca(
 
 
 async def refused(
-    factory: LinkFactory, pbx: SimulatedPbx, tls_ca: str, caplog: pytest.LogCaptureFixture
+    factory: LinkFactory,
+    pbx: SimulatedPbx,
+    tls_ca: str,
+    caplog: pytest.LogCaptureFixture,
+    host: str = "127.0.0.1",
 ) -> str:
-    """Start a TLS link trusting ``tls_ca``; once two attempts have failed, what it logged
-    (after checking that it never logged in and that the PBX read nothing from it)."""
+    """Start a TLS link to ``host`` trusting ``tls_ca``; once two attempts have failed, what it
+    logged (after checking that it never logged in and that the PBX read nothing from it)."""
     caplog.set_level(logging.INFO, logger="bridge.ami")
     recorder = Recorder()
-    link = factory(recorder=recorder, tls=True, tls_ca=tls_ca)
+    link = factory(recorder=recorder, tls=True, tls_ca=tls_ca, host=host)
     async with asyncio.timeout(5):
         await recorder.attempts_ended(2)  # it retries, with back-off, as for an unreachable host
     assert OK not in recorder.states and link.state is not OK
@@ -154,7 +158,7 @@ async def test_tls_checks_the_host_name(
     assert "certificate not trusted" in logged and "mismatch" in logged
 
 
-@pytest.mark.parametrize("ca_file", ["missing.pem", "not-a-certificate.pem"])
+@pytest.mark.parametrize("ca_file", ["missing.pem", "not-a-certificate.pem", "nul\0.pem"])
 async def test_an_unreadable_ca_file_fails_the_link_not_the_service(
     make_tls_link: LinkFactory,
     tls_pbx: SimulatedPbx,
@@ -164,7 +168,17 @@ async def test_an_unreadable_ca_file_fails_the_link_not_the_service(
 ) -> None:
     (tmp_path / "not-a-certificate.pem").write_text("hello\n")
     logged = await refused(make_tls_link, tls_pbx, str(tmp_path / ca_file), caplog)
-    assert f"CA file {tmp_path / ca_file}" in logged
+    assert f"CA file {str(tmp_path / ca_file)!r}" in logged
+
+
+async def test_a_malformed_host_name_fails_the_link_not_the_service(
+    make_tls_link: LinkFactory,
+    tls_pbx: SimulatedPbx,
+    test_ca: TestCa,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    logged = await refused(make_tls_link, tls_pbx, str(test_ca.pem), caplog, host="pbx..lan")
+    assert "not a usable host name" in logged
 
 
 async def test_a_tls_link_to_a_plain_listener_sends_nothing_in_clear(
