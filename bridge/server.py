@@ -70,8 +70,9 @@ def tls_context(http: HttpSettings) -> ssl.SSLContext | None:
         try:
             with open(path, "rb"):
                 pass
-        except OSError as exc:
-            raise ConfigError(f"{name} {path} cannot be read: {exc.strerror}") from None
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = getattr(exc, "strerror", None) or "not a usable path"
+            raise ConfigError(f"{name} {path!r} cannot be read: {reason}") from None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:

@@ -117,3 +117,9 @@ def _encrypted(pem: bytes) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.BestAvailableEncryption(b"passphrase"),
     )
+
+
+def test_a_path_with_a_nul_is_named_not_a_traceback(test_ca: TestCa) -> None:
+    _, key = test_ca.cert_files()
+    with pytest.raises(ConfigError, match=r"http\.tls_certificate"):
+        tls_context(HttpSettings(tls_certificate="cert\0.pem", tls_key=str(key)))
