@@ -20,7 +20,7 @@ from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
 from bridge.db import create_engine
 from bridge.logs import configure_logging, reopen_logs
-from bridge.server import BridgeRunner
+from bridge.server import BridgeRunner, tls_context
 from bridge.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bridge")
@@ -123,6 +123,11 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 async def serve(settings: Settings) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # only the revision check runs here
+    try:
+        tls = tls_context(settings.http)
+    except ConfigError as exc:
+        print(f"bridge: configuration error: {exc}", file=sys.stderr)
+        return 2
     runner = BridgeRunner(create_app(settings))
     try:
         await runner.setup()
@@ -140,14 +145,14 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGHUP, reopen_logs)
     try:
-        site = web.TCPSite(runner, settings.http.host, settings.http.port)
+        site = web.TCPSite(runner, settings.http.host, settings.http.port, ssl_context=tls)
         try:
             await site.start()
         except OSError as exc:
             where = f"{settings.http.host}:{settings.http.port}"
             print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
             return 2
-        where = f"http://{settings.http.host}:{settings.http.port}"
+        where = f"http{'s' if tls else ''}://{settings.http.host}:{settings.http.port}"
         log.info("listening on %s", where)
         systemd.notify(f"READY=1\nSTATUS=listening on {where}")
         await stop.wait()

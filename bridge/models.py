@@ -14,6 +14,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bridge.sqltypes import NOW_DEFAULT, UUID_DEFAULT, UtcTimestamp
 
+# 'md5': Challenge, then Login with Key = md5(challenge + secret); 'plain': Login with Secret.
+AMI_AUTH_CHECK = "ami_auth IN ('md5', 'plain')"
+
 
 def uuid_column(*, primary_key: bool = False) -> Mapped[str]:
     return mapped_column(sa.Text, primary_key=primary_key, server_default=UUID_DEFAULT)
@@ -47,6 +50,7 @@ class CoreServer(Base):
     __table_args__ = (
         sa.CheckConstraint("ami_port BETWEEN 1 AND 65535", name="ck_core_servers_ami_port"),
         sa.CheckConstraint("length(slug) > 0", name="ck_core_servers_slug"),
+        sa.CheckConstraint(AMI_AUTH_CHECK, name="ck_core_servers_ami_auth"),
     )
 
     id: Mapped[str] = uuid_column(primary_key=True)
@@ -61,6 +65,10 @@ class CoreServer(Base):
     enabled: Mapped[bool] = flag("core_servers_enabled", True)
     permission_id: Mapped[str] = uuid_column()
     created_at: Mapped[dt.datetime] = created_at_column()
+    ami_tls: Mapped[bool] = flag("core_servers_ami_tls", False)
+    # None: the system's trusted CAs; else the path of a PEM file of CA certificates.
+    ami_tls_ca: Mapped[str | None] = mapped_column(sa.Text)
+    ami_auth: Mapped[str] = mapped_column(sa.Text, server_default="md5")
 
 
 class License(Base):

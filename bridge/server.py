@@ -1,10 +1,11 @@
 """The HTTP server around the app: protocol-level errors (a malformed request line, a header
 over the size limit) answer in the API's JSON error shape too, and are logged without echoing
-the request (which may carry credentials)."""
+the request (which may carry credentials); HTTPS when ``[http] tls_certificate`` is set."""
 
 from __future__ import annotations
 
 import logging
+import ssl
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from bridge.api.errors import error_response
+from bridge.settings import ConfigError, HttpSettings
 
 log = logging.getLogger("bridge.http")
 
@@ -53,3 +55,45 @@ class BridgeRunner(web.AppRunner):
         server = await super()._make_server()
         server.__class__ = JsonErrorServer  # same layout; only __call__ differs
         return server
+
+
+def tls_context(http: HttpSettings) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 at least) from ``[http] tls_certificate`` and
+    ``tls_key``, or None for plain HTTP. ConfigError naming the key whose file cannot be read
+    or used; a key protected by a passphrase is refused (nobody is there to type it)."""
+    if not http.tls_certificate:
+        return None
+    for name, path in (
+        ("http.tls_certificate", http.tls_certificate),
+        ("http.tls_key", http.tls_key),
+    ):
+        try:
+            with open(path, "rb"):
+                pass
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = getattr(exc, "strerror", None) or "not a usable path"
+            raise ConfigError(f"{name} {path!r} cannot be read: {reason}") from None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        ssl.create_default_context(cafile=http.tls_certificate)  # certificates, at least?
+    except ssl.SSLError:
+        raise ConfigError(
+            f"http.tls_certificate {http.tls_certificate} holds no PEM certificate"
+        ) from None
+    try:
+        context.load_cert_chain(http.tls_certificate, http.tls_key, password=_no_passphrase)
+    except (OSError, _Encrypted):
+        raise ConfigError(
+            f"http.tls_key {http.tls_key} is not the unencrypted PEM private key of"
+            f" http.tls_certificate {http.tls_certificate}"
+        ) from None
+    return context
+
+
+class _Encrypted(Exception):
+    pass
+
+
+def _no_passphrase() -> bytes:
+    raise _Encrypted

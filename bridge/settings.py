@@ -38,6 +38,9 @@ class HttpSettings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Host are
     # believed; from anyone else those headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # PEM files; both empty: plain HTTP (bridge.server.tls_context reads them at start-up).
+    tls_certificate: str = ""
+    tls_key: str = ""
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
@@ -55,6 +58,9 @@ class HttpSettings:
                 raise ConfigError(
                     f"http.trusted_proxies holds {proxy!r}, which is not an address or network"
                 ) from None
+        missing = "http.tls_key" if self.tls_certificate else "http.tls_certificate"
+        together = bool(self.tls_certificate) == bool(self.tls_key)
+        _check(together, missing, "is missing: set both TLS files, or neither for plain HTTP")
 
 
 @dataclass(frozen=True, slots=True)

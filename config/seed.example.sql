@@ -13,6 +13,11 @@ INSERT INTO core_servers (id, slug, name, ami_host, ami_port, ami_username, ami_
                           originate_context, channel_template)
 VALUES ('ca5de6c4-17bd-46ce-95a2-8b29c7812ca4', 'default', 'Main office PBX', '127.0.0.1', 5038,
         'bridge', 'env:BRIDGE_AMI_SECRET_DEFAULT', 'from-internal', 'PJSIP/{number}');
+-- ami_auth is 'md5' by default: the link logs in with Challenge and an MD5 Key, so the secret
+-- never crosses the network ('plain' only for AMI proxies that lack Challenge). For Asterisk's
+-- TLS listener (manager.conf tlsenable, usually port 5039), checked against your own CA:
+--   UPDATE core_servers SET ami_tls = TRUE, ami_port = 5039, ami_tls_ca = '/etc/bridge/pbx-ca.pem'
+--   WHERE slug = 'default';
 
 -- 25 full seats, valid until the end of 2030; a basic license whose users have no API extensions.
 INSERT INTO licenses (id, core_server_id, kind, seats, expires_at, license_key)

@@ -42,6 +42,41 @@ async def test_upgrade_downgrade_upgrade(empty_database_url: str) -> None:
 
 
 @pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_0004_adds_the_ami_columns_and_keeps_every_row(empty_database_url: str) -> None:
+    """0004 changes core_servers, which every directory table hangs off (ON DELETE CASCADE):
+    up and down must keep the rows, theirs included."""
+    engine = create_engine(empty_database_url)
+    try:
+        await migrate.upgrade(engine, "0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("INSERT INTO core_servers (slug, name) VALUES ('a', 'A')")
+            )
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO licenses (core_server_id, seats) SELECT id, 1 FROM core_servers"
+                )
+            )
+        await migrate.upgrade(engine, "0004")
+        async with engine.begin() as connection:
+            row = (await connection.execute(sa.text("SELECT * FROM core_servers"))).mappings().one()
+            assert not row["ami_tls"] and row["ami_tls_ca"] is None and row["ami_auth"] == "md5"
+            await connection.execute(
+                sa.text("UPDATE core_servers SET ami_tls = :on, ami_auth = 'plain'"), {"on": True}
+            )
+        await migrate.downgrade(engine, "0003")
+        async with engine.connect() as connection:
+            row = (await connection.execute(sa.text("SELECT * FROM core_servers"))).mappings().one()
+            licenses = await connection.scalar(sa.text("SELECT count(*) FROM licenses"))
+        assert row["slug"] == "a" and licenses == 1
+        assert not {"ami_tls", "ami_tls_ca", "ami_auth"} & set(row.keys())
+        await migrate.upgrade(engine)
+        assert await migrate.is_at_head(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
 async def test_model_matches_migrated_schema(empty_database_url: str) -> None:
     engine = create_engine(empty_database_url)
     try:
@@ -117,6 +152,7 @@ async def test_admin_inserts_without_ids(seed: Seed) -> None:
         "PJSIP/{number}",
     )
     assert bool(core["enabled"]) is True
+    assert (bool(core["ami_tls"]), core["ami_tls_ca"], core["ami_auth"]) == (False, None, "md5")
     ids = {(await _one(seed, f"SELECT id FROM {t}"))["id"] for t in models.DIRECTORY_TABLES}  # noqa: S608
     assert len(ids) == len(models.DIRECTORY_TABLES)  # all different
 
@@ -155,6 +191,10 @@ async def test_created_at_keeps_insertion_order_within_a_transaction(seed: Seed)
         "INSERT INTO core_servers (slug, name) VALUES ('default', 'again')",
         "INSERT INTO core_servers (slug, name, ami_port) VALUES ('other', 'x', 70000)",
         "INSERT INTO core_servers (slug, name, enabled) VALUES ('other', 'x', 7)",
+        "INSERT INTO core_servers (slug, name, ami_tls) VALUES ('other', 'x', 7)",
+        "INSERT INTO core_servers (slug, name, ami_auth) VALUES ('other', 'x', 'sha1')",
+        "INSERT INTO core_servers (slug, name, ami_auth) VALUES ('other', 'x', 'MD5')",
+        "UPDATE core_servers SET ami_auth = NULL",
         "INSERT INTO extensions (core_server_id, extension_number, user_id)"
         " SELECT id, '1', 'ghost' FROM core_servers",
     ],

@@ -62,6 +62,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("", {"BRIDGE_AMI_ACTION_TIMEOUT": "0"}, "ami.action_timeout"),
         ("[http\n", {}, "cannot be read"),
         ("http = 1\n", {}, "[http] must be a table"),
+        ("[http]\ntls_certificate = '/etc/c.pem'\n", {}, "http.tls_key"),
+        ("", {"BRIDGE_HTTP_TLS_KEY": "/etc/k.pem"}, "http.tls_certificate"),
     ],
 )
 def test_bad_keys_and_values_are_named(

@@ -5,7 +5,8 @@ The wrapper notes/panoramisk.md asks for: an explicit state (``connecting``, ``c
 failed logins, after which the link waits ``login_retry_interval`` instead of hammering Asterisk
 (fail2ban counts failed logins); its own heartbeat (Ping with a timeout; after
 ``heartbeat_misses`` misses the socket is aborted, which catches half-open links); a timeout on
-every action; and pending actions failed, never re-sent, when the link drops.
+every action; and pending actions failed, never re-sent, when the link drops. How it connects
+and proves its secret (TLS, the MD5 challenge) is :mod:`bridge.ami.connection`'s.
 """
 
 from __future__ import annotations
@@ -16,13 +17,22 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
+from bridge.ami.connection import (
+    AmiEndpoint,
+    AmiReply,
+    ConnectFailed,
+    LoginRefused,
+    ask,
+    connect,
+    keep_alive,
+    log_in,
+    refuse_line_breaks,
+)
 from bridge.ami.protocol import Message
 from bridge.ami.protocol_client import AmiDisconnected, ClientProtocol
-from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
+from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
 from bridge.settings import AmiSettings
 
 log = logging.getLogger(__name__)
@@ -38,22 +48,6 @@ class LinkState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     LOGIN_FAILED = "loginFailed"
-
-
-@dataclass(frozen=True, slots=True)
-class AmiEndpoint:
-    host: str
-    port: int
-    username: str
-    secret: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class AmiReply:
-    """An action's answer: the response, then the events of a list reply (if any)."""
-
-    response: Mapping[str, Any]
-    events: tuple[Mapping[str, Any], ...] = ()
 
 
 class _Outcome(StrEnum):
@@ -104,7 +98,7 @@ class AmiLink:
         protocol = self._protocol
         if protocol is not None and self._state is LinkState.CONNECTED:
             with contextlib.suppress(Exception):
-                await self._request(protocol, {"Action": "Logoff"}, answer_within=1.0)
+                await ask(protocol, {"Action": "Logoff"}, 1.0)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -129,7 +123,7 @@ class AmiLink:
     ) -> AmiReply:
         """Run one action; AmiUnavailable at once when the link is not up, AmiTimeout,
         AmiActionFailed on ``Response: Error``."""
-        _refuse_line_breaks(headers)
+        refuse_line_breaks(headers)
         protocol = self._protocol
         if self._state is not LinkState.CONNECTED or protocol is None or protocol.closed:
             raise AmiUnavailable(
@@ -140,9 +134,8 @@ class AmiLink:
         action = headers.get("Action", "?")
         started = time.perf_counter()
         try:
-            reply = await self._request(
-                protocol, headers, answer_within=answer_within, expect_list=expect_list
-            )
+            within = answer_within or self._settings.action_timeout
+            reply = await ask(protocol, headers, within, expect_list=expect_list)
         except TimeoutError:
             self._done(action, "timeout", started)
             raise AmiTimeout(f"Asterisk did not answer {action} in time") from None
@@ -161,25 +154,6 @@ class AmiLink:
             )
         self._done(action, "ok", started)
         return reply
-
-    async def _request(
-        self,
-        protocol: ClientProtocol,
-        headers: Mapping[str, str],
-        *,
-        answer_within: float | None = None,
-        expect_list: bool = False,
-    ) -> AmiReply:
-        future = protocol.send(dict(headers), as_list=None if expect_list else False)
-        try:
-            async with asyncio.timeout(answer_within or self._settings.action_timeout):
-                result = await future
-        except TimeoutError:
-            protocol.forget(future)
-            raise
-        if isinstance(result, list):
-            return AmiReply(result[0], tuple(result[1:]))
-        return AmiReply(result)
 
     async def _supervise(self) -> None:
         delay = self._settings.reconnect_min
@@ -209,31 +183,27 @@ class AmiLink:
             delay = min(delay * 2, self._settings.reconnect_max)
 
     async def _run_once(self) -> _Outcome:
-        loop = asyncio.get_running_loop()
         endpoint = self.endpoint
         try:
-            async with asyncio.timeout(self._settings.action_timeout):
-                _, protocol = await loop.create_connection(
-                    lambda: ClientProtocol(self._on_event, self._on_lost),
-                    endpoint.host,
-                    endpoint.port,
-                )
-        except (OSError, TimeoutError) as exc:
-            log.warning(
-                "AMI %s: cannot connect to %s:%d (%s)",
-                self.name,
-                endpoint.host,
-                endpoint.port,
-                type(exc).__name__,
+            protocol = await connect(
+                endpoint,
+                lambda: ClientProtocol(self._on_event, self._on_lost),
+                self._settings.action_timeout,
             )
+        except ConnectFailed as exc:
+            log.warning("AMI %s: cannot connect to %s: %s", self.name, endpoint, exc)
             return _Outcome.UNREACHABLE
         self._protocol = protocol
         heartbeat: asyncio.Task[None] | None = None
         ready: asyncio.Task[None] | None = None
         try:
-            if not await self._login(protocol):
+            self.login_attempts += 1
+            try:
+                await log_in(protocol, endpoint, self._settings.action_timeout)
+            except LoginRefused as exc:
+                log.error("AMI %s: %s", self.name, exc)
                 return _Outcome.LOGIN_FAILED
-            log.info("AMI %s: logged in to %s:%d", self.name, endpoint.host, endpoint.port)
+            log.info("AMI %s: logged in to %s", self.name, endpoint)
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
             if self._on_ready is not None:
@@ -248,6 +218,15 @@ class AmiLink:
             self._protocol = None
             protocol.close()
 
+    async def _heartbeat(self, protocol: ClientProtocol) -> None:
+        settings = self._settings
+        if await keep_alive(protocol, settings.heartbeat_interval, settings.heartbeat_misses):
+            log.warning(
+                "AMI %s: %d pings unanswered; dropping the link",
+                self.name,
+                settings.heartbeat_misses,
+            )
+
     async def _run_ready(self, on_ready: Callable[[AmiLink], Awaitable[None]]) -> None:
         try:
             await on_ready(self)
@@ -255,41 +234,6 @@ class AmiLink:
             raise
         except Exception:
             log.exception("AMI %s: start-up work after login failed", self.name)
-
-    async def _login(self, protocol: ClientProtocol) -> bool:
-        self.login_attempts += 1
-        login = {
-            "Action": "Login",
-            "Username": self.endpoint.username,
-            "Secret": self.endpoint.secret,
-            "Events": "on",
-        }
-        try:
-            reply = await self._request(protocol, login)
-        except (TimeoutError, AmiDisconnected) as exc:
-            log.warning("AMI %s: no answer to Login (%s)", self.name, type(exc).__name__)
-            return False
-        if reply.response.get("Response") == "Success":
-            return True
-        log.error("AMI %s: login refused: %s", self.name, reply.response.get("Message", ""))
-        return False
-
-    async def _heartbeat(self, protocol: ClientProtocol) -> None:
-        interval = self._settings.heartbeat_interval
-        misses = 0
-        while not protocol.closed:
-            await asyncio.sleep(interval)
-            try:
-                await self._request(protocol, {"Action": "Ping"}, answer_within=min(interval, 5.0))
-                misses = 0
-            except TimeoutError:
-                misses += 1
-                if misses >= self._settings.heartbeat_misses:
-                    log.warning("AMI %s: %d pings unanswered; dropping the link", self.name, misses)
-                    protocol.abort()
-                    return
-            except AmiDisconnected:
-                return
 
     def _done(self, action: str, outcome: str, started: float, message: str = "") -> None:
         """One log line per AMI action: its name and outcome, never its headers (secrets)."""
@@ -318,13 +262,3 @@ class AmiLink:
     async def _notify_state(self) -> None:
         async with self._state_changed:
             self._state_changed.notify_all()
-
-
-def _refuse_line_breaks(headers: Mapping[str, str]) -> None:
-    """Nothing with CR or LF may reach the socket: it would inject AMI headers or actions."""
-    for key, value in headers.items():
-        if any(c in key or c in value for c in "\r\n\0"):
-            raise InvalidValue(
-                f"AMI header {key} would hold a line break; nothing was sent",
-                error_id="invalid-ami-header",
-            )

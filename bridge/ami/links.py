@@ -1,8 +1,9 @@
 """LinkRegistry: one AmiLink per enabled core server, following the directory.
 
-A core server added by SQL is connected, one whose AMI host, port, username or secret changed is
-reconnected, and one disabled or deleted is logged off, all without a restart. Each link feeds
-its core server's live state (LiveUpdater) and re-syncs it after every login.
+A core server added by SQL is connected, one whose AMI host, port, username, secret, TLS
+settings or login kind changed is reconnected, and one disabled or deleted is logged off, all
+without a restart. Each link feeds its core server's live state (LiveUpdater) and re-syncs it
+after every login.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import logging
 import os
 from collections.abc import Callable
 
+from bridge.ami.connection import AmiAuth, AmiEndpoint
 from bridge.ami.events import EventHandler, EventRouter
-from bridge.ami.link import ActionListener, AmiEndpoint, AmiLink, LinkState
+from bridge.ami.link import ActionListener, AmiLink, LinkState
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState
@@ -86,7 +88,10 @@ class LinkRegistry:
             bindings.setdefault(name, []).append(updater)
 
         def on_state(state: LinkState) -> None:
-            live.set_ami_status(str(state))
+            # A link replaced or stopped reports its own end later (after its Logoff, up to a
+            # second): that must not mark its successor's core server down.
+            if self._links.get(server.id) is link:
+                live.set_ami_status(str(state))
 
         async def on_ready(link: AmiLink) -> None:
             numbers = self._numbers_of(server.id)
@@ -112,7 +117,7 @@ class LinkRegistry:
 
 def endpoint_of(server: CoreServerEntry) -> AmiEndpoint | None:
     """The AMI endpoint of a core server; ``ami_secret = 'env:NAME'`` reads $NAME (None when
-    it is not set: the link cannot log in)."""
+    it is not set: the link cannot log in). Any ``ami_auth`` but 'plain' logs in with MD5."""
     secret = server.ami_secret
     if secret.startswith("env:"):
         name = secret[4:]
@@ -121,4 +126,13 @@ def endpoint_of(server: CoreServerEntry) -> AmiEndpoint | None:
             log.error("core server %s: ami_secret names $%s, which is not set", server.slug, name)
             return None
         secret = value
-    return AmiEndpoint(server.ami_host, server.ami_port, server.ami_username, secret)
+    auth = AmiAuth.PLAIN if server.ami_auth == "plain" else AmiAuth.MD5
+    return AmiEndpoint(
+        server.ami_host,
+        server.ami_port,
+        server.ami_username,
+        secret,
+        auth,
+        server.ami_tls,
+        server.ami_tls_ca,
+    )

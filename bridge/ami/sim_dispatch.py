@@ -1,8 +1,8 @@
 """How the simulated PBX answers one request: record it, apply the test's rules, then answer.
 
 The order of checks is Asterisk's: a request without ``Action`` is an error (and a
-``RequestBadFormat`` security event); before Login everything but Login and Logoff is
-``Permission denied``; an unknown action names itself in the error and raises
+``RequestBadFormat`` security event); before Login everything but Login, Logoff and Challenge
+is ``Permission denied``; an unknown action names itself in the error and raises
 ``RequestBadFormat`` too; an action outside the user's write classes is ``Permission denied``.
 """
 
@@ -62,7 +62,7 @@ class Dispatcher:
             reply.error("Missing action in request")
             self._broadcast(request_bad_format(session.info(), "NONE"))
             return True
-        if not session.authenticated and key not in ("login", "logoff"):
+        if not session.authenticated and key not in ("login", "logoff", "challenge"):
             reply.error("Permission denied")
             return True
         failure = self._rules.failure_of(name)
@@ -94,6 +94,9 @@ class Dispatcher:
                 reply.success("Already authenticated")
                 return True
             return await self._gate.login(session, reply)
+        if key == "challenge":
+            self._gate.challenge(session, reply)
+            return True
         handler = self._handlers.get(key)
         name = (reply.request.get("Action") or "").strip()
         if handler is None:

@@ -28,13 +28,14 @@ class SessionInfo:
     remote_port: int
     started: dt.datetime
     username: str
+    transport: str = "TCP"  # or "TLS"
 
 
 def _addresses(info: SessionInfo) -> list[Header]:
     return [
         ("SessionID", info.session_id),
-        ("LocalAddress", f"IPV4/TCP/127.0.0.1/{info.local_port}"),
-        ("RemoteAddress", f"IPV4/TCP/127.0.0.1/{info.remote_port}"),
+        ("LocalAddress", f"IPV4/{info.transport}/127.0.0.1/{info.local_port}"),
+        ("RemoteAddress", f"IPV4/{info.transport}/127.0.0.1/{info.remote_port}"),
     ]
 
 

@@ -3,12 +3,16 @@
 Each connection gets the banner, then its requests are read one at a time (as Asterisk's session
 thread does) and handed to ``dispatch``. A connection that has not logged in after
 ``auth_timeout`` seconds is closed, as Asterisk's ``authtimeout`` does.
+
+With a ``tls`` context it listens as Asterisk's ``tlsenable`` listener does: the handshake comes
+first (a client that refuses the certificate never gets a session), then the same dialect.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -34,9 +38,17 @@ async def read_request(reader: asyncio.StreamReader) -> bytes | None:
 class AmiServer:
     """Listener and sessions. ``dispatch`` answers a request; False closes the session."""
 
-    def __init__(self, host: str, port: int, dispatch: Dispatch, changed: Callable[[], None]):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        dispatch: Dispatch,
+        changed: Callable[[], None],
+        tls: ssl.SSLContext | None = None,
+    ):
         self.host = host
         self.port = port
+        self.tls = tls
         self.auth_timeout: float | None = 30.0
         self.sessions: dict[int, AmiSession] = {}
         self._dispatch = dispatch
@@ -54,7 +66,9 @@ class AmiServer:
     async def listen(self) -> None:
         """Accept connections (on the same port as before, once one was bound)."""
         if self._server is None:
-            self._server = await asyncio.start_server(self._serve, self.host, self.port)
+            self._server = await asyncio.start_server(
+                self._serve, self.host, self.port, ssl=self.tls
+            )
             self.port = self._server.sockets[0].getsockname()[1]
 
     def unlisten(self) -> None:
@@ -109,7 +123,7 @@ class AmiServer:
         if task is not None:
             self._track(task)
         self._accepted += 1
-        session = AmiSession(self._accepted, writer, self.port)
+        session = AmiSession(self._accepted, writer, self.port, "TLS" if self.tls else "TCP")
         self.sessions[session.number] = session
         self._changed()
         try:

@@ -20,10 +20,15 @@ def event_classes(headers: Iterable[Header]) -> frozenset[str]:
 
 
 class AmiSession:
-    """A connected client: its socket, login state and the event classes it receives."""
+    """A connected client: its socket (``transport`` TCP or TLS), login state (``challenge``:
+    the MD5 challenge it was given, once it asked) and the event classes it receives."""
 
-    def __init__(self, number: int, writer: asyncio.StreamWriter, local_port: int) -> None:
+    def __init__(
+        self, number: int, writer: asyncio.StreamWriter, local_port: int, transport: str = "TCP"
+    ) -> None:
         self.number = number
+        self.transport = transport
+        self.challenge = ""
         self.writer = writer
         peer = writer.get_extra_info("peername")
         self.remote_port: int = peer[1] if isinstance(peer, tuple) else 0
@@ -40,7 +45,12 @@ class AmiSession:
     def info(self) -> SessionInfo:
         """What security events report about this session."""
         return SessionInfo(
-            self.session_id, self.local_port, self.remote_port, self.started, self.username
+            self.session_id,
+            self.local_port,
+            self.remote_port,
+            self.started,
+            self.username,
+            self.transport,
         )
 
     def wants(self, classes: frozenset[str]) -> bool:

@@ -13,6 +13,7 @@ waits woken by changes (never by polling). Example::
 
 from __future__ import annotations
 
+import ssl as tls
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -26,7 +27,7 @@ from bridge.ami.sim_config import AmiUser, PbxConfig
 from bridge.ami.sim_dispatch import Dispatcher
 from bridge.ami.sim_events import event
 from bridge.ami.sim_lab import lab_config
-from bridge.ami.sim_login import LoginGate
+from bridge.ami.sim_login import LoginApi, LoginGate
 from bridge.ami.sim_originate import CallRunner, OriginatePolicy
 from bridge.ami.sim_scenarios import ScenarioApi, Scenarios
 from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules, Changes
@@ -35,18 +36,19 @@ from bridge.ami.sim_session import AmiSession
 from bridge.ami.sim_state import PbxState
 
 
-class SimulatedPbx(ScenarioApi):
+class SimulatedPbx(ScenarioApi, LoginApi):
     """An asyncio AMI server on ``host``:``port`` (0: a free port) behaving like Asterisk 22.
 
     ``login_failure_delay``: the pause before ``Authentication failed`` (Asterisk sleeps 1 s).
     ``auth_timeout``: seconds a connection may stay without logging in (Asterisk: 30).
     ``call_duration``: seconds an answered originated call stays up (0: it hangs up right after
     its answer events; None: until :meth:`hangup`). ``config``: dialplan, queues and CLI output
-    (default: the lab PBX of the captures).
+    (default: the lab PBX of the captures). ``ssl``: listen with TLS using this server context.
 
     Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
     (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
-    ``refuse_logins``, and ``rules`` (:class:`ActionRules`, behind :meth:`stall`/:meth:`fail`).
+    ``refuse_logins`` and ``challenge`` (:class:`~bridge.ami.sim_login.LoginApi`), and ``rules``
+    (:class:`ActionRules`, behind :meth:`stall`/:meth:`fail`).
     Call flows between phones, queues, transfers, DND and queue members: see
     :class:`~bridge.ami.sim_scenarios.ScenarioApi`.
     """
@@ -62,6 +64,7 @@ class SimulatedPbx(ScenarioApi):
         login_failure_delay: float = 1.0,
         auth_timeout: float | None = 30.0,
         call_duration: float | None = 0.0,
+        ssl: tls.SSLContext | None = None,
     ) -> None:
         self.config = config or lab_config()
         self.users: dict[str, AmiUser] = {username: AmiUser(username, secret)}
@@ -81,7 +84,7 @@ class SimulatedPbx(ScenarioApi):
         handlers.update(originate=self._calls.originate)
         self._scenarios = Scenarios(self.state)
         handlers.update(self._scenarios.handlers(self._calls.hangup))
-        self._server = AmiServer(host, port, self._dispatch, self._changes.notify)
+        self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)
         self._server.auth_timeout = auth_timeout
         self._dispatcher = Dispatcher(
             self.log, self.rules, self._gate, handlers, self.broadcast, self._server.spawn
@@ -164,25 +167,6 @@ class SimulatedPbx(ScenarioApi):
     def action_count(self, name: str) -> int:
         """How many actions of this name (any case) were read."""
         return self.log.count(name)
-
-    @property
-    def login_attempts(self) -> int:
-        """Login actions read, accepted or not."""
-        return self._gate.attempts
-
-    @property
-    def failed_logins(self) -> int:
-        """Logins answered ``Authentication failed``."""
-        return self._gate.failures
-
-    @property
-    def refuse_logins(self) -> bool:
-        """While True every Login gets the wrong-secret answer (delay, error, socket closed)."""
-        return self._gate.refuse
-
-    @refuse_logins.setter
-    def refuse_logins(self, value: bool) -> None:
-        self._gate.refuse = value
 
     def uptime(self) -> int:
         """Whole seconds since this PBX was made (``Uptime`` in ``FullyBooted``)."""

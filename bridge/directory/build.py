@@ -86,6 +86,9 @@ def _index_core_server(
         ami_secret=row["ami_secret"],
         originate_context=row["originate_context"],
         channel_template=row["channel_template"],
+        ami_tls=bool(row["ami_tls"]),
+        ami_tls_ca=row["ami_tls_ca"] or None,
+        ami_auth=row["ami_auth"],
     )
     users = tuple(
         UserEntry(

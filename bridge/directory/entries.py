@@ -18,6 +18,9 @@ class CoreServerEntry:
     ami_secret: str = field(repr=False)
     originate_context: str
     channel_template: str
+    ami_tls: bool
+    ami_tls_ca: str | None  # None: the system's trusted CAs
+    ami_auth: str  # 'md5' or 'plain' (the database's check allows nothing else)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from ssl import SSLContext
 
 import pytest
 
@@ -28,15 +29,15 @@ _FIXED = (
     (re.compile(r"^(EventTV|SessionTV): \S+(?=\r?$)", re.M), r"\1: <time>"),
     (re.compile(r"^Timestamp: \d+\.\d+(?=\r?$)", re.M), "Timestamp: <time>"),
     (
-        re.compile(r"^LocalAddress: IPV4/TCP/127\.0\.0\.1/\d+(?=\r?$)", re.M),
-        "LocalAddress: <server>",
+        re.compile(r"^LocalAddress: IPV4/(TCP|TLS)/127\.0\.0\.1/\d+(?=\r?$)", re.M),
+        r"LocalAddress: IPV4/\1/<server>",
     ),
     (re.compile(r"^Duration: \d\d:\d\d:\d\d(?=\r?$)", re.M), "Duration: <duration>"),
 )
 # Values numbered by first appearance, so that "the same id" relations still have to hold.
 _NUMBERED = (
     ("session", re.compile(r"(?<=^SessionID: )0x[0-9a-f]+(?=\r?$)", re.M)),
-    ("client", re.compile(r"(?<=^RemoteAddress: IPV4/TCP/127\.0\.0\.1/)\d+(?=\r?$)", re.M)),
+    ("client", re.compile(r"(?<=^RemoteAddress: IPV4/T(?:CP|LS)/127\.0\.0\.1/)\d+(?=\r?$)", re.M)),
     ("uid", re.compile(r"(?<![\d.])\d{9,11}\.\d+(?![\d.])")),
     ("chan", re.compile(r"(?<=-)[0-9a-f]{8}(?=;[12])")),
 )
@@ -122,12 +123,13 @@ async def read_messages(reader: asyncio.StreamReader, count: int) -> bytes:
     return data
 
 
-async def replay(capture: Capture, port: int) -> bytes:
-    """Play the client side of ``capture`` against 127.0.0.1:``port``; what the server sent.
+async def replay(capture: Capture, port: int, ssl: SSLContext | None = None) -> bytes:
+    """Play the client side of ``capture`` against 127.0.0.1:``port`` (over TLS with ``ssl``);
+    what the server sent.
 
     When the capture ends with the server closing, checks that this server closes too.
     """
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ssl)
     received = b""
     try:
         async with asyncio.timeout(10):

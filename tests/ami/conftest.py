@@ -6,6 +6,7 @@ import pytest
 
 from bridge.ami.simulator import SimulatedPbx
 from tests.ami.flows import Watcher, phones_pbx
+from tests.ami.links import LinkFactory
 
 
 @pytest.fixture
@@ -13,6 +14,14 @@ async def pbx() -> AsyncIterator[SimulatedPbx]:
     """A running simulated PBX with a short login failure delay."""
     async with SimulatedPbx(login_failure_delay=0.01) as simulated:
         yield simulated
+
+
+@pytest.fixture
+async def make_link(pbx: SimulatedPbx) -> AsyncIterator[LinkFactory]:
+    """Started AmiLinks to ``pbx`` (closed at the end of the test)."""
+    factory = LinkFactory(lambda: pbx.port)
+    yield factory
+    await factory.close()
 
 
 @pytest.fixture

@@ -4,64 +4,16 @@ heartbeat, timeouts, drops, and handlers that cannot kill the link."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from bridge.ami.link import AmiEndpoint, AmiLink, LinkState
+from bridge.ami.link import LinkState
 from bridge.ami.protocol import Message
 from bridge.ami.simulator import SimulatedPbx
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
 from bridge.settings import AmiSettings
-
-FAST = AmiSettings(
-    action_timeout=0.5,
-    reconnect_min=0.01,
-    reconnect_max=0.05,
-    heartbeat_interval=5.0,
-    login_attempts=3,
-    login_retry_interval=3600.0,
-)
-OK, LOST = LinkState.CONNECTED, LinkState.DISCONNECTED
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[Message] = []
-        self.states: list[LinkState] = []
-
-
-@pytest.fixture
-async def make_link(pbx: SimulatedPbx) -> AsyncIterator[Callable[..., AmiLink]]:
-    links: list[AmiLink] = []
-
-    def make(
-        settings: AmiSettings = FAST,
-        secret: str = "bridge-secret",
-        on_event: Callable[[Message], None] | None = None,
-        recorder: Recorder | None = None,
-    ) -> AmiLink:
-        rec = recorder or Recorder()
-        link = AmiLink(
-            "test",
-            AmiEndpoint("127.0.0.1", pbx.port, "bridge", secret),
-            settings,
-            on_event or rec.events.append,
-            rec.states.append,
-        )
-        links.append(link)
-        link.start()
-        return link
-
-    yield make
-    for link in links:
-        await link.close()
-
-
-async def until(link: AmiLink, *states: LinkState) -> LinkState:
-    async with asyncio.timeout(5):
-        return await link.wait_for_state(*states)
+from tests.ami.links import FAST, LOST, OK, Recorder, until
 
 
 async def test_logs_in_and_runs_actions(pbx: SimulatedPbx, make_link: Any) -> None:
@@ -70,11 +22,7 @@ async def test_logs_in_and_runs_actions(pbx: SimulatedPbx, make_link: Any) -> No
     assert await until(link, OK) is OK
     assert recorder.states[:2] == [LinkState.CONNECTING, OK]
     login = pbx.actions("Login")[0].message
-    assert (login["Username"], login["Secret"], login["Events"]) == (
-        "bridge",
-        "bridge-secret",
-        "on",
-    )
+    assert (login["Username"], login["AuthType"], login["Events"]) == ("bridge", "MD5", "on")
     reply = await link.send({"Action": "DBPut", "Family": "F", "Key": "k", "Val": "Zoë"})
     assert reply.response["Response"] == "Success"
     reply = await link.send({"Action": "DBGet", "Family": "F", "Key": "k"}, expect_list=True)

@@ -8,10 +8,20 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from bridge.ami.connection import AmiAuth, AmiEndpoint, login_action
 from bridge.ami.simulator import SimulatedPbx
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
 from tests.support import P, Seed, basic, call, poll_until
+from tests.tls import TestCa
+
+CHALLENGE = "180952529"
+
+
+def key_for(secret: str) -> str:
+    """The Key an MD5 login answers the simulator's fixed challenge with."""
+    endpoint = AmiEndpoint("h", 1, "bridge", secret, AmiAuth.MD5)
+    return login_action(endpoint, CHALLENGE)["Key"]
 
 
 async def status_of(client: TestClient[Any, Any], slug: str, expected: str) -> None:
@@ -27,6 +37,7 @@ async def test_core_servers_added_changed_disabled_by_sql(
     seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
 ) -> None:
     await seed.account("admin", "admin-pw", is_admin=True)
+    pbx.challenge = CHALLENGE
     client = await start_bridge(ami=FAST_AMI)
     assert await call(client, "GET", f"{P}/coreServers") == (200, [])
 
@@ -47,7 +58,7 @@ async def test_core_servers_added_changed_disabled_by_sql(
     await seed.sql("UPDATE core_servers SET ami_secret = 'new-secret' WHERE slug = 'pbx1'")
     async with asyncio.timeout(5):
         await pbx.wait_for_logins(2)
-    assert pbx.actions("Login")[-1].message["Secret"] == "new-secret"
+    assert pbx.actions("Login")[-1].message["Key"] == key_for("new-secret")
     assert pbx.action_count("Logoff") == 1
     await status_of(client, "pbx1", "connected")
 
@@ -83,6 +94,7 @@ async def test_secret_from_the_environment(
 ) -> None:
     monkeypatch.setenv("PBX1_AMI_SECRET", "bridge-secret")
     await seed.account("admin", "admin-pw", is_admin=True)
+    pbx.challenge = CHALLENGE
     await seed.core_server(
         "pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="env:PBX1_AMI_SECRET"
     )
@@ -92,5 +104,66 @@ async def test_secret_from_the_environment(
     client = await start_bridge(ami=FAST_AMI)
     await status_of(client, "pbx1", "connected")
     await status_of(client, "pbx2", "loginFailed")
-    assert pbx.actions("Login")[0].message["Secret"] == "bridge-secret"
+    assert pbx.actions("Login")[0].message["Key"] == key_for("bridge-secret")
     assert pbx.login_attempts == 1  # nothing was tried for pbx2
+
+
+async def test_login_kind_and_tls_changed_by_sql_reconnect(
+    seed: Seed, start_bridge: StartBridge, test_ca: TestCa
+) -> None:
+    await seed.account("admin", "admin-pw", is_admin=True)
+    async with (
+        SimulatedPbx(login_failure_delay=0.01) as plain,
+        SimulatedPbx(login_failure_delay=0.01, ssl=test_ca.server_context()) as tls,
+    ):
+        await seed.core_server(
+            "pbx1", ami_port=plain.port, ami_username="bridge", ami_secret="bridge-secret"
+        )
+        client = await start_bridge(ami=FAST_AMI)
+        async with asyncio.timeout(5):
+            await plain.wait_for_logins(1)
+        assert plain.action_count("Challenge") == 1  # md5 unless told otherwise
+
+        await seed.sql("UPDATE core_servers SET ami_auth = 'plain' WHERE slug = 'pbx1'")
+        async with asyncio.timeout(5):
+            await plain.wait_for_logins(2)
+        assert plain.actions("Login")[-1].message["Secret"] == "bridge-secret"
+        assert plain.action_count("Challenge") == 1
+
+        # TLS without the CA: the link is refused (the system's CAs do not know the test CA)
+        await seed.sql(
+            "UPDATE core_servers SET ami_tls = TRUE, ami_auth = 'md5', ami_port = :port"
+            " WHERE slug = 'pbx1'",
+            port=tls.port,
+        )
+        async with asyncio.timeout(5):
+            await plain.wait_for_sessions(0)
+        await status_of(client, "pbx1", "disconnected")
+        assert tls.login_attempts == 0
+
+        await seed.sql(
+            "UPDATE core_servers SET ami_tls_ca = :ca WHERE slug = 'pbx1'", ca=str(test_ca.pem)
+        )
+        async with asyncio.timeout(5):
+            await tls.wait_for_logins(1)
+        await status_of(client, "pbx1", "connected")
+        assert [s.transport for s in tls.sessions()] == ["TLS"]
+
+
+async def test_a_replaced_link_logging_off_slowly_leaves_the_new_links_status(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    await seed.account("admin", "admin-pw", is_admin=True)
+    await seed.core_server(
+        "pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="bridge-secret"
+    )
+    client = await start_bridge(ami=FAST_AMI)
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(1)
+    pbx.stall("Logoff")  # the old link waits for its Goodbye while the new one logs in
+    await seed.sql("UPDATE core_servers SET ami_auth = 'plain' WHERE slug = 'pbx1'")
+    async with asyncio.timeout(5):
+        await pbx.wait_for_logins(2)
+        await pbx.wait_for_sessions(1)  # the old link gave up waiting and closed
+    status, body = await call(client, "GET", f"{P}/coreServers/getByName/pbx1")
+    assert (status, body["amiStatus"]) == (200, "connected")

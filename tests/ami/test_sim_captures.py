@@ -10,6 +10,7 @@ import pytest
 
 from bridge.ami.simulator import SimulatedPbx
 from tests.ami.captures import load, needs_captures, normalise, read_messages, replay
+from tests.tls import TestCa
 
 pytestmark = needs_captures
 
@@ -23,16 +24,27 @@ def _member_before_queue_call(pbx: SimulatedPbx) -> None:
     member.calls_taken, member.last_call = 1, 1795834291
 
 
+def _challenge(challenge: str) -> Callable[[SimulatedPbx], None]:
+    def fix(pbx: SimulatedPbx) -> None:
+        pbx.challenge = challenge  # the capture's Key was computed from this one
+
+    return fix
+
+
 SETUP: Mapping[str, Callable[[SimulatedPbx], None]] = MappingProxyType(
     {
         "originate_failure": _strict,
         "call_event_stream": _member_before_queue_call,
+        "login_md5_challenge": _challenge("180952529"),
+        "login_md5_bad_key": _challenge("776984048"),
     }
 )
 
 BYTE_FOR_BYTE = (
     "login_success",
     "login_bad_secret",
+    "login_md5_challenge",
+    "login_md5_bad_key",
     "login_unknown_user",
     "login_pipelined",
     "login_bad_secret_pipelined",
@@ -64,11 +76,21 @@ async def test_replayed_capture_matches(pbx: SimulatedPbx, name: str) -> None:
     assert normalise(received) == normalise(capture.server_bytes)
 
 
+async def test_replayed_tls_capture_matches(test_ca: TestCa) -> None:
+    capture = load("login_tls")
+    async with SimulatedPbx(login_failure_delay=0.01, ssl=test_ca.server_context()) as pbx:
+        received = await replay(capture, pbx.port, ssl=test_ca.client_context())
+    assert "IPV4/TLS/" in normalise(received)
+    assert normalise(received) == normalise(capture.server_bytes)
+
+
 def test_normalise_keeps_what_must_not_vary() -> None:
     one = b"Event: X\r\nUniqueid: 1795834420.33\r\nLinkedid: 1795834420.33\r\n\r\n"
     two = b"Event: X\r\nUniqueid: 1700000000.1\r\nLinkedid: 1700000000.2\r\n\r\n"
     assert normalise(one) != normalise(two)  # a broken Linkedid relation still shows
     assert normalise(b"Response: Error\r\n\r\n") != normalise(b"Response: Success\r\n\r\n")
+    tcp = b"LocalAddress: IPV4/TCP/127.0.0.1/5038\r\nRemoteAddress: IPV4/TCP/127.0.0.1/1\r\n\r\n"
+    assert normalise(tcp) != normalise(tcp.replace(b"TCP", b"TLS"))  # the transport shows
 
 
 async def test_shutdown_event_reaches_sessions_then_they_close(pbx: SimulatedPbx) -> None:

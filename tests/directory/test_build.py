@@ -102,6 +102,9 @@ CS = {
     "originate_context": "from-internal",
     "channel_template": "SIP/{number}",
     "created_at": NOW,
+    "ami_tls": 0,
+    "ami_tls_ca": None,
+    "ami_auth": "md5",
 }
 
 
@@ -162,3 +165,18 @@ def test_extensions_sort_numerically_then_by_text() -> None:
     snapshot = build_snapshot(rows(core_servers=[CS], extensions=extensions), NOW, version=1)
     numbers = [e.number for e in snapshot.core_servers[0].extensions]
     assert numbers == ["9", "20", "100", "abc", "١٢"]
+
+
+def test_core_servers_carry_how_their_ami_link_connects() -> None:
+    tls = {**CS, "id": "cs2", "slug": "tls", "ami_tls": 1, "ami_tls_ca": "/etc/ca.pem"}
+    plain = {**CS, "id": "cs3", "slug": "plain", "ami_auth": "plain", "ami_tls_ca": ""}
+    snapshot = build_snapshot(rows(core_servers=[CS, tls, plain]), NOW, version=1)
+    found = {
+        i.entry.slug: (i.entry.ami_tls, i.entry.ami_tls_ca, i.entry.ami_auth)
+        for i in snapshot.core_servers
+    }
+    assert found == {
+        "main": (False, None, "md5"),
+        "tls": (True, "/etc/ca.pem", "md5"),
+        "plain": (False, None, "plain"),  # an empty CA path is the system's CAs, as null is
+    }

@@ -35,6 +35,9 @@ def lab_index() -> CoreServerIndex:
         "originate_context": "internal",
         "channel_template": "Local/{number}@internal",
         "created_at": NOW,
+        "ami_tls": False,
+        "ami_tls_ca": None,
+        "ami_auth": "md5",
     }
     license_ = {"id": "L", "core_server_id": "cs", "kind": "full", "seats": 5, "expires_at": None}
     users: list[dict[str, Any]] = []
