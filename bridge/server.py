@@ -1,6 +1,6 @@
 """The HTTP server around the app: protocol-level errors (a malformed request line, a header
 over the size limit) answer in the API's JSON error shape too, and are logged without echoing
-the request (which may carry credentials)."""
+the request (which may carry credentials). No answer names the Python or aiohttp version."""
 
 from __future__ import annotations
 
@@ -8,13 +8,18 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_response
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from bridge.api.errors import error_response
 
 log = logging.getLogger("bridge.http")
+
+# aiohttp fills in ``Server`` from this module global when an answer's head is written, for every
+# answer alike (handlers', the WebSocket upgrade's 101, protocol errors'): replacing the value
+# here covers them all and costs nothing per request.
+web_response.SERVER_SOFTWARE = "bridge"  # type: ignore[attr-defined]  # not re-exported
 
 # Longer request lines and header fields than aiohttp's 8190 bytes (long getByName segments).
 HANDLER_ARGS = {"max_line_size": 32768, "max_field_size": 32768}
