@@ -32,6 +32,7 @@ from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import EMPTY_SNAPSHOT
 from bridge.events import EventHub
 from bridge.keys import (
+    access_log_key,
     actions_key,
     audit_key,
     authenticator_key,
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> web.Application:
     app[settings_key] = settings
     app[live_key] = LiveState()
     app[metrics_key] = metrics_registry
+    app[access_log_key] = access
 
     async def flush_access_log(_app: web.Application) -> None:
         access.flush()

@@ -12,6 +12,7 @@ from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.events import EventHub
 from bridge.live import LiveState
+from bridge.logs import AccessLog
 from bridge.metrics import Metrics
 from bridge.settings import Settings
 
@@ -25,3 +26,4 @@ hub_key = web.AppKey("hub", EventHub)
 audit_key = web.AppKey("audit", AuditLog)
 metrics_key = web.AppKey("metrics", Metrics)
 actions_key = web.AppKey("actions", ActionService)
+access_log_key = web.AppKey("access_log", AccessLog)

@@ -16,6 +16,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -49,6 +50,8 @@ HTTP_ERROR_IDS = {
     413: "payload-too-large",
 }
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# What the bridge serves anywhere (a 405 for a method it serves nowhere names these).
+SERVED_METHODS = ("GET", "HEAD", "POST")
 
 
 _ids = itertools.count(1)
@@ -99,6 +102,34 @@ async def unknown_path(request: web.Request) -> web.StreamResponse:
     raise web.HTTPNotFound()
 
 
+async def not_a_path(request: web.Request) -> web.StreamResponse:
+    """A request target that is not a path: CONNECT's ``host:port``, ``OPTIONS *``. The bridge
+    is no proxy and has no server-wide options (RFC 9110 sections 9.3.6 and 9.3.7)."""
+    if request.method in ("CONNECT", "OPTIONS"):
+        raise errors.MethodNotAllowed(request.method, SERVED_METHODS)
+    raise errors.BadRequest("The request target must be a path")
+
+
+def answering_protocol_errors(
+    metrics: Metrics, access: AccessLog
+) -> Callable[[int, str], web.Response]:
+    """The answer to a request aiohttp could not parse (bridge.server), given its status and
+    client address: JSON, with a request id and an access-log line like any other answer;
+    its method and path are unknown (``-``)."""
+
+    def answer(status: int, remote: str) -> web.Response:
+        request_id = _new_id()
+        phrase = HTTPStatus(status).phrase
+        error_id = "bad-request" if status < 500 else "internal-error"
+        response = error_response(status, error_id, f"{phrase}: malformed HTTP request", {})
+        response.headers["X-Request-Id"] = request_id
+        metrics.request("unknown", "unknown", status, 0.0)
+        access.request("-", "-", status, 0.0, "-", remote, request_id)
+        return response
+
+    return answer
+
+
 async def _answer(
     handler: Handler, metrics: Metrics, access: AccessLog, request: web.Request
 ) -> web.StreamResponse:
@@ -132,7 +163,8 @@ async def _answer(
     metrics.request(route_var.get(), method, status, seconds)
     access.request(
         method,
-        request.rel_url.raw_path[:200],
+        # a CONNECT's target (host:port) is not in its URL's path
+        (request.rel_url.raw_path or request.raw_path)[:200],
         status,
         seconds,
         account_var.get(),
