@@ -2,21 +2,30 @@
 over the size limit) answer in the API's JSON error shape too, with an access-log line, and are
 logged without echoing the request (which may carry credentials). So do requests whose target
 is not a path (``CONNECT host:443``, ``OPTIONS *``), which aiohttp's router would answer itself
-in plain text. No answer names the Python or aiohttp version."""
+in plain text. No answer names the Python or aiohttp version.
+
+A connection must deliver each request head within ``[http] header_timeout`` (from the
+connection, or from the first byte of a later request on a kept-alive one) and is closed
+otherwise: silent sockets and heads trickled a byte at a time hold nothing for long. aiohttp
+closes a kept-alive connection idle for ``[http] keepalive_timeout``; ``bridge.api.body`` bounds
+a request body.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 from aiohttp import web, web_response
+from aiohttp.streams import StreamReader
 from aiohttp.typedefs import Handler
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from bridge.api.errors import answering, answering_protocol_errors, not_a_path
-from bridge.keys import access_log_key, metrics_key
+from bridge.keys import access_log_key, metrics_key, settings_key
 
 log = logging.getLogger("bridge.http")
 
@@ -32,17 +41,73 @@ RequestHandlerFunction = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
 
 
 class JsonErrorRequestHandler(RequestHandler):
-    """aiohttp's protocol, answering what it cannot parse in JSON, in the access log."""
+    """aiohttp's protocol, answering what it cannot parse in JSON, in the access log, and
+    closing connections that do not deliver a request head in time."""
+
+    __slots__ = ("_answer_malformed", "_body", "_head_since", "_head_timer", "_header_timeout")
 
     def __init__(
         self,
         manager: web.Server,
         *,
         answer_malformed: Callable[[int, str], web.Response],
+        header_timeout: float,
         **kwargs: Any,
     ) -> None:
         super().__init__(manager, **kwargs)
         self._answer_malformed = answer_malformed
+        self._header_timeout = header_timeout
+        self._head_since: float | None = None  # when the head awaited now began (None: none)
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._body: StreamReader | None = None  # the last request's body
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._await_head()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._upgraded or self._payload_parser is not None:  # WebSocket frames, say
+            super().data_received(data)
+            return
+        count = self._request_count
+        super().data_received(data)
+        if self._request_count != count:  # a head arrived (the parser queued its request)
+            self._head_since = None
+            self._body = self._messages[-1][1]
+        elif (
+            data
+            and self._head_since is None
+            and (self._body is None or self._body.is_eof())  # not the body's bytes
+            and not (self._close or self._force_close)
+        ):
+            self._await_head()
+
+    def _await_head(self) -> None:
+        self._head_since = self._loop.time()
+        if self._head_timer is None:  # else it fires earlier, and looks again
+            deadline = self._head_since + self._header_timeout
+            self._head_timer = self._loop.call_at(deadline, self._head_overdue)
+
+    def _head_overdue(self) -> None:
+        self._head_timer = None
+        if self._head_since is None or self.transport is None:
+            return
+        deadline = self._head_since + self._header_timeout
+        if self._loop.time() < deadline:
+            self._head_timer = self._loop.call_at(deadline, self._head_overdue)
+        elif self._waiter is None or self._waiter.done():
+            # A request is being answered and these bytes came early (pipelined): that answer
+            # comes first; after it, aiohttp's keep-alive timer bounds the wait.
+            self._head_since = None
+        else:
+            log.debug("closing a connection from %s: no request head in time", self.peername)
+            self.force_close()
 
     def handle_error(
         self,
@@ -81,14 +146,20 @@ def path_targets_only(
 
 
 class BridgeRunner(web.AppRunner):
-    """An AppRunner whose connections answer protocol errors with JSON."""
+    """An AppRunner whose connections answer protocol errors with JSON, within the app's
+    ``[http]`` timeouts."""
 
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        http = app[settings_key].http
         answer_malformed = answering_protocol_errors(app[metrics_key], app[access_log_key])
         super().__init__(
             app,
             access_log=None,
             answer_malformed=answer_malformed,
+            keepalive_timeout=http.keepalive_timeout,
+            header_timeout=http.header_timeout,
+            # what is left of a body after its answer is read and dropped for at most this long
+            lingering_time=http.body_timeout,
             **{**HANDLER_ARGS, **kwargs},
         )
 

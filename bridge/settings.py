@@ -29,10 +29,21 @@ class HttpSettings:
     port: int = 58080
     max_body_bytes: int = 65536
     cors_origins: tuple[str, ...] = ()
+    # Seconds. An idle keep-alive connection is closed after keepalive_timeout; a request head
+    # must arrive within header_timeout (of the connection, or of its first byte on a
+    # keep-alive one), a body within body_timeout of the handler asking for it (then 408).
+    keepalive_timeout: float = 15.0
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
         _check(self.max_body_bytes >= 64, "http.max_body_bytes", "must be at least 64")
+        _check(
+            0.1 <= self.keepalive_timeout <= 3600, "http.keepalive_timeout", "must be 0.1 to 3600"
+        )
+        _check(0.1 <= self.header_timeout <= 600, "http.header_timeout", "must be 0.1 to 600")
+        _check(0.1 <= self.body_timeout <= 600, "http.body_timeout", "must be 0.1 to 600")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import StartBridge
-from tests.support import basic, poll_until
+from tests.support import P, basic, poll_until
 from tests.test_serve import serving
 from tests.world import World
 
@@ -105,3 +105,120 @@ async def test_targets_that_are_not_paths_and_malformed_requests_answer_json_in_
 
         async with asyncio.timeout(10):
             await poll_until(logged)
+
+
+async def closed_by_server(reader: asyncio.StreamReader) -> bytes:
+    """What the server still sent before it closed the connection (bounded: it must close)."""
+    async with asyncio.timeout(10):
+        return await reader.read()
+
+
+async def open_raw(
+    client: TestClient[Any, Any],
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(client.host, client.port)
+
+
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+# keep-alive longer than the test may wait: a connection closed within it was closed by the
+# header timeout
+SLOW_IDLE = {"keepalive_timeout": 600.0, "header_timeout": 0.5}
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    async with asyncio.timeout(10):
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = re.search(rb"\r\nContent-Length: (\d+)", head)
+        assert length is not None
+        return head, await reader.readexactly(int(length[1]))
+
+
+async def test_a_silent_connection_is_closed_after_the_header_timeout(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge(http=SLOW_IDLE)
+    reader, writer = await open_raw(client)
+    try:
+        assert await closed_by_server(reader) == b""
+    finally:
+        writer.close()
+
+
+async def trickle(writer: asyncio.StreamWriter, data: bytes, pause: float) -> None:
+    """Write ``data`` a byte at a time, ``pause`` seconds apart, until done or refused."""
+    for i in range(len(data)):
+        try:
+            writer.write(data[i : i + 1])
+            await writer.drain()
+        except ConnectionError:
+            return
+        await asyncio.sleep(pause)
+
+
+async def test_a_head_trickled_a_byte_at_a_time_is_closed_after_the_header_timeout(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge(http=SLOW_IDLE)
+    # the first request of a connection, then a later one on a kept-alive connection
+    for before in (b"", HEALTHZ):
+        reader, writer = await open_raw(client)
+        writer.write(before)
+        if before:
+            head, _ = await read_answer(reader)
+            assert head.startswith(b"HTTP/1.1 200 ")
+        slow = asyncio.create_task(trickle(writer, HEALTHZ[:-2] + b"X-Pad: " + b"a" * 200, 0.1))
+        try:
+            assert await closed_by_server(reader) == b""
+        finally:
+            slow.cancel()
+            writer.close()
+
+
+async def test_an_idle_keep_alive_connection_is_closed_after_the_keepalive_timeout(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge(http={"keepalive_timeout": 0.5, "header_timeout": 600.0})
+    reader, writer = await open_raw(client)
+    try:
+        writer.write(HEALTHZ)
+        head, _ = await read_answer(reader)
+        assert head.startswith(b"HTTP/1.1 200 ") and b"Connection: close" not in head
+        assert await closed_by_server(reader) == b""
+    finally:
+        writer.close()
+
+
+async def test_a_client_that_asks_in_time_keeps_its_connection(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge(http={"keepalive_timeout": 600.0, "header_timeout": 0.3})
+    reader, writer = await open_raw(client)
+    try:
+        for _ in range(3):
+            writer.write(HEALTHZ)
+            head, body = await read_answer(reader)
+            assert head.startswith(b"HTTP/1.1 200 ") and json.loads(body)["status"] == "ok"
+            await asyncio.sleep(0.6)  # idle longer than the header timeout, between requests
+    finally:
+        writer.close()
+
+
+async def test_a_body_that_does_not_arrive_gets_408_and_the_connection_closed(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge(http={"keepalive_timeout": 600.0, "body_timeout": 0.5})
+    reader, writer = await open_raw(client)
+    path = f"{P}/coreServers/{world.cs}/extensions/getByName/100/originate".encode()
+    credentials = basic("admin", "admin-pw")["Authorization"].encode()
+    try:
+        writer.write(
+            b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: " + credentials + b"\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 40\r\n\r\n"
+            b'{"destinationNumber": '
+        )
+        head, _, body = (await closed_by_server(reader)).partition(b"\r\n\r\n")
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 408 ") and b"\r\nConnection: close" in head
+    answer = json.loads(body)
+    assert (answer["status"], answer["error"]) == (408, "request-timeout")

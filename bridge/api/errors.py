@@ -35,6 +35,7 @@ STATUS: dict[type[errors.BridgeError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.MethodNotAllowed: 405,
+    errors.RequestTimeout: 408,
     errors.PayloadTooLarge: 413,
     errors.InvalidValue: 422,
     errors.RateLimited: 429,
@@ -181,3 +182,5 @@ def _decorate(response: web.Response, error: errors.BridgeError) -> None:
         response.headers["Allow"] = ", ".join(error.allowed)
     elif isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, errors.RequestTimeout):
+        response.force_close()  # the rest of the body may still come (RFC 9110, 15.5.9)

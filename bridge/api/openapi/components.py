@@ -30,6 +30,11 @@ ERRORS: dict[int, tuple[str, str]] = {
         "`user-not-found`, `extension-not-found`, `queue-not-found`, `agent-not-found`.",
     ),
     405: ("MethodNotAllowed", "`method-not-allowed`, with the allowed methods in `Allow`."),
+    408: (
+        "RequestTimeout",
+        "`request-timeout`: the body did not arrive within `[http] body_timeout`; the "
+        "connection is closed.",
+    ),
     413: ("PayloadTooLarge", "`payload-too-large`: the body is over `[http] max_body_bytes`."),
     422: (
         "InvalidValue",
