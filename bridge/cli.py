@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bridge import accounts, migrate, systemd
 from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
+from bridge.connections import quiet_accept_errors, raise_file_limit
 from bridge.db import create_engine
 from bridge.logs import configure_logging, reopen_logs
 from bridge.server import BridgeRunner
@@ -123,7 +124,9 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 async def serve(settings: Settings) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # only the revision check runs here
+    files = raise_file_limit()
     runner = BridgeRunner(create_app(settings))
+    quiet_accept_errors(asyncio.get_running_loop(), runner.connections)
     try:
         await runner.setup()
     except SchemaNotReady as exc:
@@ -148,7 +151,14 @@ async def serve(settings: Settings) -> int:
             print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
             return 2
         where = f"http://{settings.http.host}:{settings.http.port}"
-        log.info("listening on %s", where)
+        cap, per_address = runner.connections.max_connections, runner.connections.per_address
+        log.info(
+            "listening on %s (at most %d connections, %s per address; file limit %d)",
+            where,
+            cap,
+            per_address or "any number",
+            files,
+        )
         systemd.notify(f"READY=1\nSTATUS=listening on {where}")
         await stop.wait()
         log.info("stopping: draining requests, closing event streams, logging off AMI")

@@ -8,7 +8,8 @@ A connection must deliver each request head within ``[http] header_timeout`` (fr
 connection, or from the first byte of a later request on a kept-alive one) and is closed
 otherwise: silent sockets and heads trickled a byte at a time hold nothing for long. aiohttp
 closes a kept-alive connection idle for ``[http] keepalive_timeout``; ``bridge.api.body`` bounds
-a request body.
+a request body. A connection past the caps of ``bridge.connections`` is closed as soon as it is
+accepted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from bridge.api.errors import answering, answering_protocol_errors, not_a_path
+from bridge.connections import ConnectionLimiter, file_limit, max_connections
 from bridge.keys import access_log_key, metrics_key, settings_key
 
 log = logging.getLogger("bridge.http")
@@ -44,7 +46,15 @@ class JsonErrorRequestHandler(RequestHandler):
     """aiohttp's protocol, answering what it cannot parse in JSON, in the access log, and
     closing connections that do not deliver a request head in time."""
 
-    __slots__ = ("_answer_malformed", "_body", "_head_since", "_head_timer", "_header_timeout")
+    __slots__ = (
+        "_answer_malformed",
+        "_body",
+        "_client",
+        "_connections",
+        "_head_since",
+        "_head_timer",
+        "_header_timeout",
+    )
 
     def __init__(
         self,
@@ -52,20 +62,32 @@ class JsonErrorRequestHandler(RequestHandler):
         *,
         answer_malformed: Callable[[int, str], web.Response],
         header_timeout: float,
+        connections: ConnectionLimiter,
         **kwargs: Any,
     ) -> None:
         super().__init__(manager, **kwargs)
         self._answer_malformed = answer_malformed
         self._header_timeout = header_timeout
+        self._connections = connections
+        self._client: str | None = None  # the key the connection was admitted under
         self._head_since: float | None = None  # when the head awaited now began (None: none)
         self._head_timer: asyncio.TimerHandle | None = None
         self._body: StreamReader | None = None  # the last request's body
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        self._client = self._connections.admit(peer[0] if isinstance(peer, tuple) else "")
+        if self._client is None:
+            transport.close()
+            self._manager = None  # aiohttp never saw it: its connection_lost does nothing
+            return
         super().connection_made(transport)
         self._await_head()
 
     def connection_lost(self, exc: BaseException | None) -> None:
+        if self._client is not None:
+            self._connections.release(self._client)
+            self._client = None
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
@@ -147,15 +169,19 @@ def path_targets_only(
 
 class BridgeRunner(web.AppRunner):
     """An AppRunner whose connections answer protocol errors with JSON, within the app's
-    ``[http]`` timeouts."""
+    ``[http]`` timeouts and connection caps (``connections``)."""
 
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
         http = app[settings_key].http
+        self.connections = ConnectionLimiter(
+            max_connections(http.max_connections, file_limit()), http.max_connections_per_address
+        )
         answer_malformed = answering_protocol_errors(app[metrics_key], app[access_log_key])
         super().__init__(
             app,
             access_log=None,
             answer_malformed=answer_malformed,
+            connections=self.connections,
             keepalive_timeout=http.keepalive_timeout,
             header_timeout=http.header_timeout,
             # what is left of a body after its answer is read and dropped for at most this long
@@ -169,3 +195,7 @@ class BridgeRunner(web.AppRunner):
         off_path = answering(self.app[metrics_key], self.app[access_log_key])(not_a_path)
         server.request_handler = path_targets_only(server.request_handler, off_path)
         return server
+
+    async def cleanup(self) -> None:
+        await super().cleanup()
+        self.connections.close()

@@ -35,6 +35,11 @@ class HttpSettings:
     keepalive_timeout: float = 15.0
     header_timeout: float = 10.0
     body_timeout: float = 10.0
+    # Connections past a cap are closed at once. 0: derived from the file limit (as the soft
+    # limit raised to the hard one, minus a quarter, at least 256, for everything else);
+    # per address, 0 is no cap (an IPv6 client's address counts as its /64).
+    max_connections: int = 0
+    max_connections_per_address: int = 256
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
@@ -44,6 +49,12 @@ class HttpSettings:
         )
         _check(0.1 <= self.header_timeout <= 600, "http.header_timeout", "must be 0.1 to 600")
         _check(0.1 <= self.body_timeout <= 600, "http.body_timeout", "must be 0.1 to 600")
+        _check(self.max_connections >= 0, "http.max_connections", "must be 0 (automatic) or more")
+        _check(
+            self.max_connections_per_address >= 0,
+            "http.max_connections_per_address",
+            "must be 0 (no cap) or more",
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,8 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -38,20 +37,26 @@ class NotifySocket:
         self.sock.close()
 
 
+# `bridge serve` under a lowered file limit (soft and hard), as a smaller machine would run it
+LIMITED = (
+    "import resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)); "
+    "from bridge.cli import main; sys.exit(main(['serve']))"
+)
+
+
 async def start_serve(
     database_url: str,
     port: int,
     notify: NotifySocket,
     log: Path,
-    preexec_fn: Callable[[], Any] | None = None,
+    file_limit: int | None = None,
     **env: str,
 ) -> asyncio.subprocess.Process:
+    command = ["-m", "bridge", "serve"] if file_limit is None else ["-c", LIMITED, str(file_limit)]
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bridge",
-        "serve",
-        preexec_fn=preexec_fn,
+        *command,
         env={
             **os.environ,
             "BRIDGE_DATABASE_URL": database_url,
@@ -66,14 +71,14 @@ async def start_serve(
 
 @contextlib.asynccontextmanager
 async def serving(
-    database_url: str, tmp_path: Path, preexec_fn: Callable[[], Any] | None = None, **env: str
+    database_url: str, tmp_path: Path, file_limit: int | None = None, **env: str
 ) -> AsyncIterator[tuple[int, Path]]:
     """A ``bridge serve`` process, ready to answer: yields its port and its log file. SIGTERM on
     the way out, and it must exit 0."""
     notify = NotifySocket(tmp_path / "notify")
     log = tmp_path / "bridge.log"
     port = free_port()
-    process = await start_serve(database_url, port, notify, log, preexec_fn=preexec_fn, **env)
+    process = await start_serve(database_url, port, notify, log, file_limit, **env)
     try:
         async with asyncio.timeout(30):
             ready = await notify.receive()

@@ -63,6 +63,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("[http]\nkeepalive_timeout = 0\n", {}, "http.keepalive_timeout"),
         ("[http]\nheader_timeout = -1\n", {}, "http.header_timeout"),
         ("", {"BRIDGE_HTTP_BODY_TIMEOUT": "0"}, "http.body_timeout"),
+        ("[http]\nmax_connections = -1\n", {}, "http.max_connections"),
+        ("", {"BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS": "-5"}, "max_connections_per_address"),
         ("[http\n", {}, "cannot be read"),
         ("http = 1\n", {}, "[http] must be a table"),
     ],
