@@ -76,9 +76,10 @@ async def test_the_server_header_names_no_version(world: World, start_bridge: St
     assert server_header(malformed) == "bridge"
 
 
-async def test_targets_that_are_not_paths_and_malformed_requests_answer_json_in_the_access_log(
+async def test_what_aiohttp_would_answer_in_plain_text_is_json_in_the_access_log(
     world: World, database_url: str, tmp_path: Path
 ) -> None:
+    # targets that are not paths, malformed requests, expectations other than 100-continue
     async with serving(database_url, tmp_path) as (port, log):
         connect, tunnel = await whole_answer(
             port,
@@ -89,11 +90,16 @@ async def test_targets_that_are_not_paths_and_malformed_requests_answer_json_in_
             port, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         )
         _, malformed = await whole_answer(port, b"GARBAGE\r\nHost: x\r\n\r\n")
+        _, unmet = await whole_answer(
+            port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: tea\r\nConnection: close\r\n\r\n"
+        )
         assert (tunnel["status"], tunnel["error"]) == (405, "method-not-allowed")
         assert (server_wide["status"], server_wide["error"]) == (405, "method-not-allowed")
         assert b"\r\nAllow: GET, HEAD, POST" in connect and b"\r\nAllow: GET, HEAD, POST" in options
         assert (malformed["status"], malformed["error"]) == (400, "bad-request")
+        assert (unmet["status"], unmet["error"]) == (417, "expectation-failed")
         lines = [
+            r"GET /healthz 417 [\d.]+ ms - 127\.0\.0\.1$",
             r"CONNECT example\.org:443 405 [\d.]+ ms - 127\.0\.0\.1$",
             r"OPTIONS \* 405 [\d.]+ ms - 127\.0\.0\.1$",
             r"- - 400 [\d.]+ ms - 127\.0\.0\.1$",
@@ -105,6 +111,25 @@ async def test_targets_that_are_not_paths_and_malformed_requests_answer_json_in_
 
         async with asyncio.timeout(10):
             await poll_until(logged)
+
+
+async def test_expect_100_continue_still_gets_its_interim_answer(
+    world: World, start_bridge: StartBridge
+) -> None:
+    client = await start_bridge()
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    try:
+        writer.write(
+            b"POST /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            b"Content-Length: 2\r\nConnection: close\r\n\r\n"
+        )
+        async with asyncio.timeout(10):
+            assert await reader.readuntil(b"\r\n\r\n") == b"HTTP/1.1 100 Continue\r\n\r\n"
+        writer.write(b"{}")
+        head, _, body = (await closed_by_server(reader)).partition(b"\r\n\r\n")
+    finally:
+        writer.close()
+    assert head.startswith(b"HTTP/1.1 405 ") and json.loads(body)["error"] == "method-not-allowed"
 
 
 async def closed_by_server(reader: asyncio.StreamReader) -> bytes:

@@ -15,11 +15,12 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http import HttpVersion11
 from aiohttp.typedefs import Handler
 
 from bridge import errors
@@ -49,7 +50,9 @@ HTTP_ERROR_IDS = {
     404: "unknown-path",
     405: "method-not-allowed",
     413: "payload-too-large",
+    417: "expectation-failed",
 }
+ExpectHandler = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # What the bridge serves anywhere (a 405 for a method it serves nowhere names these).
 SERVED_METHODS = ("GET", "HEAD", "POST")
@@ -109,6 +112,28 @@ async def not_a_path(request: web.Request) -> web.StreamResponse:
     if request.method in ("CONNECT", "OPTIONS"):
         raise errors.MethodNotAllowed(request.method, SERVED_METHODS)
     raise errors.BadRequest("The request target must be a path")
+
+
+def expecting(answered: Callable[[Handler], Handler]) -> ExpectHandler:
+    """The routes' handler of an ``Expect`` header: ``100-continue`` as aiohttp's own does it,
+    any other expectation a 417 through ``answered`` (aiohttp's answers it in plain text,
+    outside the wrapper). It runs only for requests that carry the header."""
+    refuse = answered(_expectation_failed)
+
+    async def expect(request: web.Request) -> web.StreamResponse | None:
+        if request.version != HttpVersion11:
+            return None
+        if request.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the answer proper has not started
+            return None
+        return await refuse(request)
+
+    return expect
+
+
+async def _expectation_failed(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPExpectationFailed()
 
 
 def answering_protocol_errors(
