@@ -7,7 +7,7 @@ sockets is not waiting for an answer. The file limit's soft value is raised to i
 start-up (:func:`raise_file_limit`), and the default cap leaves a quarter of it (at least 256)
 for the database, the AMI links, log files and connections accepted but not yet refused, so
 that ``accept()`` does not run out of file descriptors. Should it anyway, asyncio's report of
-each failed ``accept()`` (a traceback, hundreds a second) becomes one line per burst too
+each failed ``accept()`` (a traceback, thousands a second) becomes one line per burst too
 (:func:`quiet_accept_errors`).
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 log = logging.getLogger("bridge.http")
 
-# Descriptors kept from connections: at least this many, or a quarter of the limit.
+# File descriptors kept back from connections: a quarter of the limit, at least this many.
 RESERVED_FILES = 256
 # A burst of refusals ends when none came for this long (seconds).
 QUIET_SECONDS = 5.0
