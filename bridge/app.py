@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 
 from bridge import migrate
 from bridge.actions import ActionService, OriginateTracker
@@ -18,7 +18,7 @@ from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
 from bridge.api.clients import ClientPolicy
 from bridge.api.cors import cors_middleware
-from bridge.api.errors import answering, get_only, unknown_path
+from bridge.api.errors import answering, expecting, get_only, unknown_path
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
@@ -33,6 +33,7 @@ from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import EMPTY_SNAPSHOT
 from bridge.events import EventHub
 from bridge.keys import (
+    access_log_key,
     actions_key,
     audit_key,
     authenticator_key,
@@ -66,28 +67,35 @@ def create_app(settings: Settings) -> web.Application:
     clients = ClientPolicy(settings.http.cors_origins, settings.http.trusted_proxies)
     answered = answering(metrics_registry, access, clients)
     app[clients_key] = clients
+    expect = expecting(answered)
+
+    def route(path: str, handler: Handler) -> None:
+        """Every method of ``path`` to ``handler``, answered and logged by the one wrapper."""
+        app.router.add_route("*", path, answered(handler), expect_handler=expect)
+
     app[settings_key] = settings
     app[live_key] = LiveState()
     app[metrics_key] = metrics_registry
+    app[access_log_key] = access
 
     async def flush_access_log(_app: web.Application) -> None:
         access.flush()
 
     app.on_cleanup.append(flush_access_log)
     if settings.metrics.enabled:
-        app.router.add_route("*", "/metrics", answered(get_only(metrics)))
+        route("/metrics", get_only(metrics))
         app[metrics_key].collectors.append(lambda: live_collector(app))
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(directory_ctx)
     app.cleanup_ctx.append(audit_ctx)
     app.cleanup_ctx.append(ami_ctx)
-    app.router.add_route("*", "/healthz", answered(get_only(healthz)))
-    app.router.add_route("*", OPENAPI, answered(get_only(openapi_json)))
-    app.router.add_route("*", EVENT_STREAM, answered(get_only(event_stream)))
-    app.router.add_route("*", AUDIT, answered(get_only(read_audit)))
-    add_routes(app, answered)
+    route("/healthz", get_only(healthz))
+    route(OPENAPI, get_only(openapi_json))
+    route(EVENT_STREAM, get_only(event_stream))
+    route(AUDIT, get_only(read_audit))
+    add_routes(route)
     # last: whatever nothing else is (any character, line breaks too)
-    app.router.add_route("*", r"/{tail:[\s\S]*}", answered(unknown_path))
+    route(r"/{tail:[\s\S]*}", unknown_path)
     return app
 
 

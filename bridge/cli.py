@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bridge import accounts, migrate, systemd
 from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
+from bridge.connections import quiet_accept_errors, raise_file_limit
 from bridge.db import create_engine
 from bridge.logs import configure_logging, reopen_logs
 from bridge.server import BridgeRunner, tls_context
@@ -128,7 +129,9 @@ async def serve(settings: Settings) -> int:
     except ConfigError as exc:
         print(f"bridge: configuration error: {exc}", file=sys.stderr)
         return 2
+    files = raise_file_limit()
     runner = BridgeRunner(create_app(settings))
+    quiet_accept_errors(asyncio.get_running_loop(), runner.connections)
     try:
         await runner.setup()
     except SchemaNotReady as exc:
@@ -153,7 +156,14 @@ async def serve(settings: Settings) -> int:
             print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
             return 2
         where = f"http{'s' if tls else ''}://{settings.http.host}:{settings.http.port}"
-        log.info("listening on %s", where)
+        cap, per_address = runner.connections.max_connections, runner.connections.per_address
+        log.info(
+            "listening on %s (at most %d connections, %s per address; file limit %d)",
+            where,
+            cap,
+            per_address or "any number",
+            files,
+        )
         systemd.notify(f"READY=1\nSTATUS=listening on {where}")
         await stop.wait()
         log.info("stopping: draining requests, closing event streams, logging off AMI")

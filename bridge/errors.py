@@ -67,6 +67,12 @@ class BadRequest(BridgeError):
     error_id = "bad-request"
 
 
+class RequestTimeout(BridgeError):
+    """The request body did not arrive within ``[http] body_timeout``."""
+
+    error_id = "request-timeout"
+
+
 class PayloadTooLarge(BridgeError):
     """The body is over ``[http] max_body_bytes``."""
 

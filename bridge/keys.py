@@ -13,6 +13,7 @@ from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.events import EventHub
 from bridge.live import LiveState
+from bridge.logs import AccessLog
 from bridge.metrics import Metrics
 from bridge.settings import Settings
 
@@ -27,3 +28,4 @@ audit_key = web.AppKey("audit", AuditLog)
 metrics_key = web.AppKey("metrics", Metrics)
 actions_key = web.AppKey("actions", ActionService)
 clients_key = web.AppKey("clients", ClientPolicy)
+access_log_key = web.AppKey("access_log", AccessLog)

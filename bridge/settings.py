@@ -41,6 +41,17 @@ class HttpSettings:
     # PEM files; both empty: plain HTTP (bridge.server.tls_context reads them at start-up).
     tls_certificate: str = ""
     tls_key: str = ""
+    # Seconds. An idle keep-alive connection is closed after keepalive_timeout; a request head
+    # must arrive within header_timeout (of the connection, or of its first byte on a
+    # keep-alive one), a body within body_timeout of the handler asking for it (then 408).
+    keepalive_timeout: float = 15.0
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    # Connections past a cap are closed at once. 0: derived from the file limit (as the soft
+    # limit raised to the hard one, minus a quarter, at least 256, for everything else);
+    # per address, 0 is no cap (an IPv6 client's address counts as its /64).
+    max_connections: int = 0
+    max_connections_per_address: int = 256
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
@@ -61,6 +72,17 @@ class HttpSettings:
         missing = "http.tls_key" if self.tls_certificate else "http.tls_certificate"
         together = bool(self.tls_certificate) == bool(self.tls_key)
         _check(together, missing, "is missing: set both TLS files, or neither for plain HTTP")
+        _check(
+            0.1 <= self.keepalive_timeout <= 3600, "http.keepalive_timeout", "must be 0.1 to 3600"
+        )
+        _check(0.1 <= self.header_timeout <= 600, "http.header_timeout", "must be 0.1 to 600")
+        _check(0.1 <= self.body_timeout <= 600, "http.body_timeout", "must be 0.1 to 600")
+        _check(self.max_connections >= 0, "http.max_connections", "must be 0 (automatic) or more")
+        _check(
+            self.max_connections_per_address >= 0,
+            "http.max_connections_per_address",
+            "must be 0 (no cap) or more",
+        )
 
 
 @dataclass(frozen=True, slots=True)

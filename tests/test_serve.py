@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -35,14 +37,26 @@ class NotifySocket:
         self.sock.close()
 
 
+# `bridge serve` under a lowered file limit (soft and hard), as a smaller machine would run it
+LIMITED = (
+    "import resource, sys; limit = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)); "
+    "from bridge.cli import main; sys.exit(main(['serve']))"
+)
+
+
 async def start_serve(
-    database_url: str, port: int, notify: NotifySocket, log: Path, **env: str
+    database_url: str,
+    port: int,
+    notify: NotifySocket,
+    log: Path,
+    file_limit: int | None = None,
+    **env: str,
 ) -> asyncio.subprocess.Process:
+    command = ["-m", "bridge", "serve"] if file_limit is None else ["-c", LIMITED, str(file_limit)]
     return await asyncio.create_subprocess_exec(
         sys.executable,
-        "-m",
-        "bridge",
-        "serve",
+        *command,
         env={
             **os.environ,
             "BRIDGE_DATABASE_URL": database_url,
@@ -53,6 +67,31 @@ async def start_serve(
             **env,
         },
     )
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    database_url: str, tmp_path: Path, file_limit: int | None = None, **env: str
+) -> AsyncIterator[tuple[int, Path]]:
+    """A ``bridge serve`` process, ready to answer: yields its port and its log file. SIGTERM on
+    the way out, and it must exit 0."""
+    notify = NotifySocket(tmp_path / "notify")
+    log = tmp_path / "bridge.log"
+    port = free_port()
+    process = await start_serve(database_url, port, notify, log, file_limit, **env)
+    try:
+        async with asyncio.timeout(30):
+            ready = await notify.receive()
+        assert ready.startswith("READY=1")
+        yield port, log
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        notify.close()
 
 
 async def test_sigterm_answers_every_in_flight_request_and_exits_0(

@@ -1,21 +1,31 @@
-"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (413 past it), sent as
-``application/json`` (415 otherwise: a browser sends a form or ``text/plain`` to another site
-without asking it first, so a JSON-only API cannot be driven by a foreign page's form)."""
+"""Request bodies: JSON objects, within ``[http] max_body_bytes`` (413 past it) and
+``[http] body_timeout`` (408 past it), sent as ``application/json`` (415 otherwise: a browser
+sends a form or ``text/plain`` to another site without asking it first, so a JSON-only API
+cannot be driven by a foreign page's form)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp import web
 
-from bridge.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from bridge.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
+from bridge.keys import settings_key
 
 
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The body as a JSON object; ``{}`` when there is none (curl -X POST sends none)."""
+    timeout = request.app[settings_key].http.body_timeout
     try:
-        raw = await request.read()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
+    except TimeoutError:
+        # a client that never finishes its body must not hold the connection
+        raise RequestTimeout(
+            f"The body did not arrive within {timeout:g} s", error_id="request-timeout"
+        ) from None
     except web.HTTPRequestEntityTooLarge:
         # one of ours, so that the action's wrapper (the audit trail) sees it like any refusal
         raise PayloadTooLarge(

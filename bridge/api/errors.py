@@ -15,10 +15,12 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
+from aiohttp.http import HttpVersion11
 from aiohttp.typedefs import Handler
 
 from bridge import errors
@@ -36,6 +38,7 @@ STATUS: dict[type[errors.BridgeError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.MethodNotAllowed: 405,
+    errors.RequestTimeout: 408,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InvalidValue: 422,
@@ -51,8 +54,12 @@ HTTP_ERROR_IDS = {
     405: "method-not-allowed",
     413: "payload-too-large",
     415: "unsupported-media-type",
+    417: "expectation-failed",
 }
+ExpectHandler = Callable[[web.Request], Awaitable[web.StreamResponse | None]]
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# What the bridge serves anywhere (a 405 for a method it serves nowhere names these).
+SERVED_METHODS = ("GET", "HEAD", "POST")
 
 
 _ids = itertools.count(1)
@@ -107,6 +114,56 @@ async def unknown_path(request: web.Request) -> web.StreamResponse:
     raise web.HTTPNotFound()
 
 
+async def not_a_path(request: web.Request) -> web.StreamResponse:
+    """A request target that is not a path: CONNECT's ``host:port``, ``OPTIONS *``. The bridge
+    is no proxy and has no server-wide options (RFC 9110 sections 9.3.6 and 9.3.7)."""
+    if request.method in ("CONNECT", "OPTIONS"):
+        raise errors.MethodNotAllowed(request.method, SERVED_METHODS)
+    raise errors.BadRequest("The request target must be a path")
+
+
+def expecting(answered: Callable[[Handler], Handler]) -> ExpectHandler:
+    """The routes' handler of an ``Expect`` header: ``100-continue`` as aiohttp's own does it,
+    any other expectation a 417 through ``answered`` (aiohttp's answers it in plain text,
+    outside the wrapper). It runs only for requests that carry the header."""
+    refuse = answered(_expectation_failed)
+
+    async def expect(request: web.Request) -> web.StreamResponse | None:
+        if request.version != HttpVersion11:
+            return None
+        if request.headers.get(hdrs.EXPECT, "").lower() == "100-continue":
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the answer proper has not started
+            return None
+        return await refuse(request)
+
+    return expect
+
+
+async def _expectation_failed(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPExpectationFailed()
+
+
+def answering_protocol_errors(
+    metrics: Metrics, access: AccessLog
+) -> Callable[[int, str], web.Response]:
+    """The answer to a request aiohttp could not parse (bridge.server), given its status and
+    client address: JSON, with a request id and an access-log line like any other answer;
+    its method and path are unknown (``-``)."""
+
+    def answer(status: int, remote: str) -> web.Response:
+        request_id = _new_id()
+        phrase = HTTPStatus(status).phrase
+        error_id = "bad-request" if status < 500 else "internal-error"
+        response = error_response(status, error_id, f"{phrase}: malformed HTTP request", {})
+        response.headers["X-Request-Id"] = request_id
+        metrics.request("unknown", "unknown", status, 0.0)
+        access.request("-", "-", status, 0.0, "-", remote, request_id)
+        return response
+
+    return answer
+
+
 async def _answer(
     handler: Handler,
     metrics: Metrics,
@@ -144,7 +201,8 @@ async def _answer(
     metrics.request(route_var.get(), method, status, seconds)
     access.request(
         method,
-        request.rel_url.raw_path[:200],
+        # a CONNECT's target (host:port) is not in its URL's path
+        (request.rel_url.raw_path or request.raw_path)[:200],
         status,
         seconds,
         account_var.get(),
@@ -161,3 +219,5 @@ def _decorate(response: web.Response, error: errors.BridgeError) -> None:
         response.headers["Allow"] = ", ".join(error.allowed)
     elif isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
+    elif isinstance(error, errors.RequestTimeout):
+        response.force_close()  # the rest of the body may still come (RFC 9110, 15.5.9)

@@ -147,5 +147,6 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await handler(request, target)
 
 
-def add_routes(app: web.Application, answered: Callable[[HttpHandler], HttpHandler]) -> None:
-    app.router.add_route("*", PREFIX + "/{tail:.*}", answered(dispatch))
+def add_routes(route: Callable[[str, HttpHandler], None]) -> None:
+    """The live REST API's paths, through ``route(path, handler)``."""
+    route(PREFIX + "/{tail:.*}", dispatch)

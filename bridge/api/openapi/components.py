@@ -32,10 +32,19 @@ ERRORS: dict[int, tuple[str, str]] = {
         "`user-not-found`, `extension-not-found`, `queue-not-found`, `agent-not-found`.",
     ),
     405: ("MethodNotAllowed", "`method-not-allowed`, with the allowed methods in `Allow`."),
+    408: (
+        "RequestTimeout",
+        "`request-timeout`: the body did not arrive within `[http] body_timeout`; the "
+        "connection is closed.",
+    ),
     413: ("PayloadTooLarge", "`payload-too-large`: the body is over `[http] max_body_bytes`."),
     415: (
         "UnsupportedMediaType",
         "`unsupported-media-type`: a request body not sent as `application/json`.",
+    ),
+    417: (
+        "ExpectationFailed",
+        "`expectation-failed`: an `Expect` header other than `100-continue`, on any path.",
     ),
     422: (
         "InvalidValue",
