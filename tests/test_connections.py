@@ -71,7 +71,7 @@ async def test_a_client_holding_more_sockets_than_the_file_limit_leaves_the_serv
         FILE_LIMIT,
         BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS="20",
         BRIDGE_HTTP_HEADER_TIMEOUT="30",  # the ones let in stay open while the test runs
-    ) as (port, log):
+    ) as (port, log, _):
         idle = await open_idle(port, IDLE)
         try:
             assert len(idle) == IDLE
@@ -101,7 +101,7 @@ async def test_accept_running_out_of_files_is_logged_once_per_burst(
         BRIDGE_HTTP_MAX_CONNECTIONS="1000",
         BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS="0",
         BRIDGE_HTTP_HEADER_TIMEOUT="0.5",
-    ) as (port, log):
+    ) as (port, log, _):
         idle = await open_idle(port, IDLE)
         assert len(idle) == IDLE
         # the server comes back once the header timeout has closed the idle ones

@@ -3,9 +3,7 @@ account names that would break a log line (or HTTP Basic) are refused."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from pathlib import Path
 
 import aiohttp
@@ -14,8 +12,8 @@ import sqlalchemy as sa
 
 from bridge.logs import TextFormatter, escaped
 from tests.support import P, Seed, basic
-from tests.test_cli import bridge, free_port
-from tests.test_serve import NotifySocket, start_serve
+from tests.test_cli import bridge
+from tests.test_serve import serving
 
 # no ":" in it: HTTP Basic would end the user name there
 FORGED = "2026-11-29 12.00.00,000 INFO bridge.access [0] POST /forged 204 0.1 ms root 10.0.0.1"
@@ -68,27 +66,15 @@ async def test_a_name_seeded_by_sql_cannot_forge_a_log_line(
 ) -> None:
     name = f"ops\n{FORGED}"
     await seed.account(name, "pw", is_admin=True)
-    notify = NotifySocket(tmp_path / "notify")
-    log = tmp_path / "bridge.log"
-    port = free_port()
-    process = await start_serve(database_url, port, notify, log)
-    try:
-        async with asyncio.timeout(30):
-            await notify.receive()
-        async with aiohttp.ClientSession() as session:
-            for password in ("pw", "wrong"):
-                async with session.get(
-                    f"http://127.0.0.1:{port}{P}/coreServers", headers=basic(name, password)
-                ) as response:
-                    assert response.status == (200 if password == "pw" else 401)
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        notify.close()
+    async with (
+        serving(database_url, tmp_path) as (port, log, _),
+        aiohttp.ClientSession() as session,
+    ):
+        for password in ("pw", "wrong"):
+            async with session.get(
+                f"http://127.0.0.1:{port}{P}/coreServers", headers=basic(name, password)
+            ) as response:
+                assert response.status == (200 if password == "pw" else 401)
     lines = log.read_text().splitlines()
     assert not any(line.startswith(FORGED[:30]) for line in lines)
     assert sum(f"ops\\x0a{FORGED}" in line for line in lines) == 1  # the 200's access line

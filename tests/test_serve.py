@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import NamedTuple
 
 import aiohttp
 
@@ -69,12 +70,18 @@ async def start_serve(
     )
 
 
+class Served(NamedTuple):
+    port: int
+    log: Path
+    process: asyncio.subprocess.Process
+
+
 @contextlib.asynccontextmanager
 async def serving(
     database_url: str, tmp_path: Path, file_limit: int | None = None, **env: str
-) -> AsyncIterator[tuple[int, Path]]:
-    """A ``bridge serve`` process, ready to answer: yields its port and its log file. SIGTERM on
-    the way out, and it must exit 0."""
+) -> AsyncIterator[Served]:
+    """A ``bridge serve`` process, ready to answer: yields its port, log file and process.
+    SIGTERM on the way out, and it must exit 0 (within 30 s); killed if it does not."""
     notify = NotifySocket(tmp_path / "notify")
     log = tmp_path / "bridge.log"
     port = free_port()
@@ -83,7 +90,7 @@ async def serving(
         async with asyncio.timeout(30):
             ready = await notify.receive()
         assert ready.startswith("READY=1")
-        yield port, log
+        yield Served(port, log, process)
         process.send_signal(signal.SIGTERM)
         async with asyncio.timeout(30):
             assert await process.wait() == 0
@@ -159,29 +166,14 @@ async def test_sigterm_answers_every_in_flight_request_and_exits_0(
 
 
 async def test_sighup_reopens_the_log_file(world: World, database_url: str, tmp_path: Path) -> None:
-    notify = NotifySocket(tmp_path / "notify")
-    log = tmp_path / "bridge.log"
-    port = free_port()
-    process = await start_serve(database_url, port, notify, log)
-    try:
-        async with asyncio.timeout(30):
-            await notify.receive()
-        rotated = tmp_path / "bridge.log.1"
+    rotated = tmp_path / "bridge.log.1"
+    async with serving(database_url, tmp_path) as (port, log, process):
         log.rename(rotated)  # what logrotate does
         process.send_signal(signal.SIGHUP)
-        async with aiohttp.ClientSession() as session:
-            async with asyncio.timeout(10):
-                while not log.exists() or "/healthz" not in log.read_text():
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        await response.read()
-                    await asyncio.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        notify.close()
+        async with aiohttp.ClientSession() as session, asyncio.timeout(10):
+            while not log.exists() or "/healthz" not in log.read_text():
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    await response.read()
+                await asyncio.sleep(0.05)
     assert "listening on" in rotated.read_text()
     assert "stopped" in log.read_text()

@@ -13,7 +13,7 @@ import pytest
 from bridge.server import tls_context
 from bridge.settings import ConfigError, HttpSettings
 from tests.test_cli import bridge, free_port
-from tests.test_serve import NotifySocket, start_serve
+from tests.test_serve import serving
 from tests.tls import TestCa
 from tests.world import World
 
@@ -22,21 +22,12 @@ async def test_serves_https_and_no_plain_http(
     world: World, database_url: str, tmp_path: Path, test_ca: TestCa
 ) -> None:
     certificate, key = test_ca.cert_files("127.0.0.1")
-    notify = NotifySocket(tmp_path / "notify")
-    log = tmp_path / "bridge.log"
-    port = free_port()
-    process = await start_serve(
+    async with serving(
         database_url,
-        port,
-        notify,
-        log,
+        tmp_path,
         BRIDGE_HTTP_TLS_CERTIFICATE=str(certificate),
         BRIDGE_HTTP_TLS_KEY=str(key),
-    )
-    try:
-        async with asyncio.timeout(30):
-            ready = await notify.receive()
-        assert ready.startswith("READY=1") and f"https://127.0.0.1:{port}" in ready
+    ) as (port, log, _):
         async with (
             aiohttp.ClientSession() as session,
             session.get(
@@ -51,14 +42,6 @@ async def test_serves_https_and_no_plain_http(
             answer = await reader.read()  # until the server closes
         writer.close()
         assert not answer.startswith(b"HTTP/") and b"status" not in answer
-        process.terminate()
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        notify.close()
     assert f"listening on https://127.0.0.1:{port}" in log.read_text()
 
 

@@ -80,7 +80,7 @@ async def test_what_aiohttp_would_answer_in_plain_text_is_json_in_the_access_log
     world: World, database_url: str, tmp_path: Path
 ) -> None:
     # targets that are not paths, malformed requests, expectations other than 100-continue
-    async with serving(database_url, tmp_path) as (port, log):
+    async with serving(database_url, tmp_path) as (port, log, _):
         connect, tunnel = await whole_answer(
             port,
             b"CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n"

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import json
 import os
-import signal
 import socket
 from pathlib import Path
 
@@ -17,8 +16,7 @@ import sqlalchemy as sa
 from bridge.ami.simulator import SimulatedPbx
 from tests.api.test_event_stream import device_state
 from tests.support import P, Seed, basic
-from tests.test_cli import free_port
-from tests.test_serve import NotifySocket, start_serve
+from tests.test_serve import serving
 from tests.world import World
 
 
@@ -63,49 +61,39 @@ async def open_stream_and_stop_reading(
 async def test_sigterm_cuts_a_stream_whose_client_stopped_reading(
     pbx_world: World, seed: Seed, pbx: SimulatedPbx, database_url: str, tmp_path: Path
 ) -> None:
-    notify = NotifySocket(tmp_path / "notify")
-    port = free_port()
-    # a queue that never fills: the stream is not dropped as too slow before SIGTERM
-    process = await start_serve(
-        database_url, port, notify, tmp_path / "bridge.log", BRIDGE_EVENTS_QUEUE_SIZE="1000000"
-    )
     writer: asyncio.StreamWriter | None = None
     try:
-        async with asyncio.timeout(30):
-            await notify.receive()
-            await pbx.wait_for_logins(1)
-        _, writer = await open_stream_and_stop_reading(port)
-        # a flood of events, until nothing more fits on the way to the client ...
-        for n in range(30_000):
-            pbx.push_event(device_state("PJSIP/100", "INUSE" if n % 2 else "NOT_INUSE"))
-            if n % 1000 == 0:
-                await asyncio.sleep(0)  # let the bridge take the events in
-        # ... then messages whose answers must wait for room
-        values = ["extension.state", "extension.dnd"] + [f"{n:0>180}" for n in range(150)]
-        message = {"type": "filter", "filters": [{"property": "type", "value": v} for v in values]}
-        for _ in range(8):
-            writer.write(masked_text_frame(json.dumps(message).encode()))
-        await writer.drain()
-        await asyncio.sleep(0.5)  # the bridge reads them (nothing to await from outside)
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
-                f"http://127.0.0.1:{port}{P}/coreServers/{pbx_world.cs}"
-                "/extensions/getByName/100/enableDnd",
-                headers=basic("admin", "admin-pw"),
-            ) as response,
-        ):
-            assert response.status == 204
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(25):  # the stream's deadlines, not aiohttp's 60 s
-            assert await process.wait() == 0
+        # a queue that never fills: the stream is not dropped as too slow before SIGTERM;
+        # serving() then waits 30 s for exit 0, not aiohttp's 60 s graceful wait and 60 more
+        async with serving(database_url, tmp_path, BRIDGE_EVENTS_QUEUE_SIZE="1000000") as served:
+            async with asyncio.timeout(30):
+                await pbx.wait_for_logins(1)
+            _, writer = await open_stream_and_stop_reading(served.port)
+            # a flood of events, until nothing more fits on the way to the client ...
+            for n in range(30_000):
+                pbx.push_event(device_state("PJSIP/100", "INUSE" if n % 2 else "NOT_INUSE"))
+                if n % 1000 == 0:
+                    await asyncio.sleep(0)  # let the bridge take the events in
+            # ... then messages whose answers must wait for room
+            values = ["extension.state", "extension.dnd"] + [f"{n:0>180}" for n in range(150)]
+            filters = [{"property": "type", "value": v} for v in values]
+            for _ in range(8):
+                frame = json.dumps({"type": "filter", "filters": filters}).encode()
+                writer.write(masked_text_frame(frame))
+            await writer.drain()
+            await asyncio.sleep(0.5)  # the bridge reads them (nothing to await from outside)
+            async with (
+                aiohttp.ClientSession() as session,
+                session.post(
+                    f"http://127.0.0.1:{served.port}{P}/coreServers/{pbx_world.cs}"
+                    "/extensions/getByName/100/enableDnd",
+                    headers=basic("admin", "admin-pw"),
+                ) as response,
+            ):
+                assert response.status == 204
     finally:
         if writer is not None:
-            writer.close()
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        notify.close()
+            writer.close()  # only now: it held its stream, unread, through SIGTERM
     async with seed.engine.connect() as connection:
         actions = (await connection.execute(sa.text("SELECT action FROM audit_events"))).all()
     assert [row.action for row in actions] == ["enableDnd"]
