@@ -13,6 +13,7 @@ start a line of its own and pass for the bridge's. JSON logs are escaped by JSON
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -24,7 +25,7 @@ from bridge.settings import LogSettings
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 account_var: ContextVar[str] = ContextVar("account", default="-")
 route_var: ContextVar[str] = ContextVar("route", default="unknown")  # a metrics label
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+ACCESS = "bridge.access"
 
 
 def escaped(text: str) -> str:
@@ -48,15 +49,44 @@ def _sound(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def text_line(time_text: str, level: str, logger: str, request_id: str, message: str) -> str:
+    """One line of the text format (the message escaped already)."""
+    return f"{time_text} {level} {logger} [{request_id}] {message}"
+
+
+def json_line(
+    time_text: str,
+    level: str,
+    logger: str,
+    request_id: str,
+    message: str,
+    exception: str | None = None,
+) -> str:
+    """One line of the JSON format: an object with ``time``, ``level``, ``logger``,
+    ``requestId``, ``message`` (and ``exception``)."""
+    entry = {
+        "time": time_text,
+        "level": level.lower(),
+        "logger": logger,
+        "requestId": request_id,
+        "message": _sound(message),
+    }
+    if exception is not None:
+        entry["exception"] = _sound(exception)
+    return json.dumps(entry, ensure_ascii=False)
+
+
 class TextFormatter(logging.Formatter):
     """The text format, with the message escaped (a traceback keeps its lines)."""
 
-    def __init__(self) -> None:
-        super().__init__(TEXT_FORMAT)
-
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = escaped(record.message)
-        return super().formatMessage(record)
+        return text_line(
+            self.formatTime(record),
+            record.levelname,
+            record.name,
+            getattr(record, "request_id", "-"),
+            escaped(record.message),
+        )
 
 
 class RequestIdFilter(logging.Filter):
@@ -67,16 +97,14 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "requestId": getattr(record, "request_id", "-"),
-            "message": _sound(record.getMessage()),
-        }
-        if record.exc_info:
-            entry["exception"] = _sound(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+        return json_line(
+            self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            record.levelname,
+            record.name,
+            getattr(record, "request_id", "-"),
+            record.getMessage(),
+            self.formatException(record.exc_info) if record.exc_info else None,
+        )
 
 
 class ReopenableFileHandler(logging.FileHandler):
@@ -124,7 +152,7 @@ class AccessLog:
 
     def __init__(self, json_format: bool) -> None:
         self._json = json_format
-        self._logger = logging.getLogger("bridge.access")
+        self._logger = logging.getLogger(ACCESS)
         self._pending: list[str] = []
         self._flushing: asyncio.TimerHandle | None = None
         self._second = -1
@@ -143,26 +171,17 @@ class AccessLog:
         if not self._logger.isEnabledFor(logging.INFO):
             return
         message = f"{method} {path} {status} {seconds * 1000:.1f} ms {account} {remote}"
-        if not message.isprintable():
-            message = escaped(message) if not self._json else _sound(message)
+        if not self._json:
+            message = escaped(message)
         now = time.time()
         if int(now) != self._second:
             self._second = int(now)
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         if self._json:
-            line = json.dumps(
-                {
-                    "time": self._stamp.replace(" ", "T"),
-                    "level": "info",
-                    "logger": "bridge.access",
-                    "requestId": request_id,
-                    "message": message,
-                },
-                ensure_ascii=False,
-            )
+            line = json_line(self._stamp.replace(" ", "T"), "INFO", ACCESS, request_id, message)
         else:
-            millis = int((now % 1) * 1000)
-            line = f"{self._stamp},{millis:03d} INFO bridge.access [{request_id}] {message}"
+            stamp = f"{self._stamp},{int((now % 1) * 1000):03d}"  # logging's asctime
+            line = text_line(stamp, "INFO", ACCESS, request_id, message)
         self._pending.append(line)
         if self._flushing is None:
             self._flushing = asyncio.get_running_loop().call_later(self.FLUSH_SECONDS, self.flush)
@@ -175,7 +194,7 @@ class AccessLog:
         text = "\n".join(lines) + "\n"
         for handler in _handlers_of(self._logger):
             if isinstance(handler, logging.StreamHandler) and handler.stream is not None:
-                with handler.lock or _NO_LOCK:
+                with handler.lock or contextlib.nullcontext():
                     handler.stream.write(text)
                     handler.flush()
             else:
@@ -185,17 +204,6 @@ class AccessLog:
                             self._logger.name, logging.INFO, "", 0, line, (), None
                         )
                     )
-
-
-class _NoLock:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-_NO_LOCK = _NoLock()
 
 
 def _handlers_of(logger: logging.Logger) -> list[logging.Handler]:

@@ -25,10 +25,7 @@ class Counter:
         self.values[labels] += amount
 
     def render(self) -> Iterable[str]:
-        yield f"# HELP {self.name} {self.help}"
-        yield f"# TYPE {self.name} counter"
-        for labels, value in sorted(self.values.items()):
-            yield f"{self.name}{_labels(labels)} {_number(value)}"
+        return counter(self.name, self.help, sorted(self.values.items()))
 
 
 class Histogram:
@@ -89,15 +86,18 @@ class Metrics:
 
 
 def gauge(name: str, help_text: str, values: Iterable[tuple[Labels, float]]) -> Iterable[str]:
-    yield f"# HELP {name} {help_text}"
-    yield f"# TYPE {name} gauge"
-    for labels, value in values:
-        yield f"{name}{_labels(labels)} {_number(value)}"
+    return _samples("gauge", name, help_text, values)
 
 
 def counter(name: str, help_text: str, values: Iterable[tuple[Labels, float]]) -> Iterable[str]:
+    return _samples("counter", name, help_text, values)
+
+
+def _samples(
+    kind: str, name: str, help_text: str, values: Iterable[tuple[Labels, float]]
+) -> Iterable[str]:
     yield f"# HELP {name} {help_text}"
-    yield f"# TYPE {name} counter"
+    yield f"# TYPE {name} {kind}"
     for labels, value in values:
         yield f"{name}{_labels(labels)} {_number(value)}"
 

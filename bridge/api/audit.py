@@ -20,6 +20,7 @@ from bridge.audit import AuditEntry
 from bridge.errors import BadRequest, BridgeError, Forbidden
 from bridge.keys import audit_key, clients_key, engine_key
 from bridge.logs import request_id_var, route_var
+from bridge.timeutil import iso_utc
 
 PATH = "/communication_manager/rest/audit"
 # What a handler learns for the trail: the destination dialled, the AMI ActionID.
@@ -103,7 +104,7 @@ async def read_audit(request: web.Request) -> web.Response:
 def _entry_json(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
-        "time": row["created_at"].isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "time": iso_utc(row["created_at"].timestamp()),
         "account": row["account_username"],
         "accountId": row["account_id"],
         "source": row["source"],

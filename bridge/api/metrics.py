@@ -7,12 +7,13 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from bridge.ami.link import LinkState
 from bridge.errors import Unauthenticated
 from bridge.keys import directory_key, hub_key, links_key, live_key, metrics_key, settings_key
 from bridge.logs import route_var
 from bridge.metrics import Labels, counter, gauge
 
-STATES = ("connecting", "connected", "disconnected", "loginFailed")
+STATES = tuple(str(state) for state in LinkState)
 
 
 async def metrics(request: web.Request) -> web.Response:
