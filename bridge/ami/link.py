@@ -37,6 +37,21 @@ from bridge.settings import AmiSettings
 
 log = logging.getLogger(__name__)
 action_log = logging.getLogger("bridge.ami.actions")
+# Actions that only read: logged at DEBUG when they are answered.
+READS = frozenset(
+    (
+        "Ping",
+        "DBGet",
+        "DBGetTree",
+        "Getvar",
+        "DeviceStateList",
+        "ExtensionStateList",
+        "CoreShowChannels",
+        "QueueStatus",
+        "QueueSummary",
+        "ListCommands",
+    )
+)
 
 
 # (core server slug, action, outcome, seconds): metrics listen here.
@@ -239,7 +254,10 @@ class AmiLink:
         """One log line per AMI action: its name and outcome, never its headers (secrets)."""
         seconds = time.perf_counter() - started
         shown = f"{outcome}: {message}" if message else outcome
-        action_log.info("AMI %s %s %s %.1f ms", self.name, action, shown, seconds * 1000)
+        # reads (the sync after every login asks for thousands of values) at DEBUG, unless
+        # they time out or the link drops; what changes something on the PBX at INFO
+        level = logging.DEBUG if action in READS and outcome in ("ok", "error") else logging.INFO
+        action_log.log(level, "AMI %s %s %s %.1f ms", self.name, action, shown, seconds * 1000)
         if self._on_action is not None:
             self._on_action(self.name, action, outcome, seconds)
 

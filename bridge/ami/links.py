@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bridge.ami.connection import AmiAuth, AmiEndpoint
 from bridge.ami.events import EventHandler, EventRouter
@@ -24,6 +25,15 @@ from bridge.live.updater import LiveUpdater
 from bridge.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    """What runs for one core server: its link, the live state it feeds, its event router."""
+
+    link: AmiLink
+    updater: LiveUpdater
+    router: EventRouter
 
 
 class LinkRegistry:
@@ -40,20 +50,20 @@ class LinkRegistry:
         self._bindings = bindings
         self._numbers_of = numbers_of
         self._on_action = on_action
-        self._links: dict[str, AmiLink] = {}
-        self._updaters: dict[str, LiveUpdater] = {}
-        self._routers: dict[str, EventRouter] = {}
+        self._links: dict[str, _Linked] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def event_counts(self) -> dict[str, int]:
         """AMI events received per core server, since each link started."""
-        return {server_id: router.events for server_id, router in self._routers.items()}
+        return {server_id: linked.router.events for server_id, linked in self._links.items()}
 
     def link(self, core_server_id: str) -> AmiLink | None:
-        return self._links.get(core_server_id)
+        linked = self._links.get(core_server_id)
+        return None if linked is None else linked.link
 
     def updater(self, core_server_id: str) -> LiveUpdater | None:
-        return self._updaters.get(core_server_id)
+        linked = self._links.get(core_server_id)
+        return None if linked is None else linked.updater
 
     def follow(self, _old: Snapshot, new: Snapshot) -> None:
         """Directory listener: start, restart and stop links to match ``new``."""
@@ -64,7 +74,7 @@ class LinkRegistry:
                 self._live.forget(server_id)
         for server_id, server in wanted.items():
             endpoint = endpoint_of(server)
-            current = self._links.get(server_id)
+            current = self.link(server_id)
             if current is not None and current.endpoint == endpoint:
                 continue
             if current is not None:
@@ -90,7 +100,7 @@ class LinkRegistry:
         def on_state(state: LinkState) -> None:
             # A link replaced or stopped reports its own end later (after its Logoff, up to a
             # second): that must not mark its successor's core server down.
-            if self._links.get(server.id) is link:
+            if self.link(server.id) is link:
                 live.set_ami_status(str(state))
 
         async def on_ready(link: AmiLink) -> None:
@@ -101,15 +111,11 @@ class LinkRegistry:
         link = AmiLink(
             server.slug, endpoint, self._settings.ami, router, on_state, on_ready, self._on_action
         )
-        self._routers[server.id] = router
-        self._links[server.id] = link
-        self._updaters[server.id] = updater
+        self._links[server.id] = _Linked(link, updater, router)
         link.start()
 
     def _stop(self, server_id: str) -> None:
-        link = self._links.pop(server_id)
-        self._updaters.pop(server_id, None)
-        self._routers.pop(server_id, None)
+        link = self._links.pop(server_id).link
         task = asyncio.get_running_loop().create_task(link.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
