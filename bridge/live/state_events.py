@@ -1,0 +1,89 @@
+"""AMI events about device states, hints and queue members, as changes of a core server's live
+state. ``notify`` is off while a sync rebuilds the state from its answers."""
+
+from __future__ import annotations
+
+from bridge.ami.protocol import Message
+from bridge.live.server import Change, Member, ServerLive
+from bridge.settings import DndSettings
+
+CUSTOM_DND = "Custom:DND"
+
+# ExtensionStatus(Status) -> device state name (AST_EXTENSION_* bit flags).
+HINT_STATES = {
+    "-2": "UNKNOWN",
+    "-1": "UNKNOWN",
+    "0": "NOT_INUSE",
+    "1": "INUSE",
+    "2": "BUSY",
+    "4": "UNAVAILABLE",
+    "8": "RINGING",
+    "9": "RINGINUSE",
+    "16": "ONHOLD",
+    "17": "ONHOLD",
+}
+
+
+def device_state(
+    dnd: DndSettings, live: ServerLive, event: Message, *, notify: bool = True
+) -> None:
+    device, state = event.exact("Device") or "", event.exact("State") or ""
+    if device.startswith(CUSTOM_DND):
+        number = device[len(CUSTOM_DND) :]
+        on = {dnd.device_state_on: True, dnd.device_state_off: False}.get(state)
+        if on is not None and live.dnd.get(number, False) != on:
+            live.dnd[number] = on
+            if notify:
+                live.notify(Change("dnd", number))
+    if live.device_states.get(device) != state:
+        live.device_states[device] = state
+        if notify:
+            live.notify(Change("device", device))
+
+
+def hint_state(live: ServerLive, event: Message, *, notify: bool = True) -> None:
+    number = event.exact("Exten") or ""
+    state = HINT_STATES.get(event.exact("Status") or "", "UNKNOWN")
+    if live.hint_states.get(number) != state:
+        live.hint_states[number] = state
+        if notify:
+            live.notify(Change("hint", number))
+
+
+def member(
+    live: ServerLive, event: Message, interface_key: str = "Interface", *, notify: bool = True
+) -> None:
+    """A queue member's status, pause or arrival (QueueStatus's QueueMember on sync, whose
+    interface is ``Location``)."""
+    queue = event.exact("Queue") or ""
+    interface = event.exact(interface_key) or event.exact("Interface") or ""
+    key = (queue, interface)
+    old = live.members.get(key)
+    new = Member(
+        paused=_flag(event.exact("Paused"), old.paused if old else False),
+        status=_int(event.exact("Status"), old.status if old else 0),
+        dynamic=(event.exact("Membership") or ("dynamic" if old and old.dynamic else ""))
+        == "dynamic",
+        name=event.exact("MemberName") or event.exact("Name") or (old.name if old else ""),
+        state_interface=event.exact("StateInterface") or (old.state_interface if old else ""),
+    )
+    live.members[key] = new
+    if notify and new != old:
+        live.notify(Change("member", key, "start" if old is None else "change"))
+
+
+def member_removed(live: ServerLive, event: Message) -> None:
+    key = (event.exact("Queue") or "", event.exact("Interface") or "")
+    if live.members.pop(key, None) is not None:
+        live.notify(Change("member", key, "end"))
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    return default if value is None else value.strip().lower() in ("1", "true", "yes")
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
