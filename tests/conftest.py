@@ -163,9 +163,12 @@ def settings(database_url: str) -> Settings:
 
 
 class BridgeTestServer(TestServer):
-    """aiohttp's TestServer (127.0.0.1, a free port) with the bridge's own runner."""
+    """aiohttp's TestServer (127.0.0.1, a free port) with the bridge's own runner, as
+    ``bridge serve`` runs it: a handler goes on when its client goes away (aiohttp's test server
+    would cancel it)."""
 
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
+        kwargs["handler_cancellation"] = False
         return BridgeRunner(self.app, **kwargs)
 
 

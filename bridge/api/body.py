@@ -9,7 +9,7 @@ import asyncio
 import json
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
 
 from bridge.errors import BadRequest, PayloadTooLarge, RequestTimeout, UnsupportedMediaType
 from bridge.keys import settings_key
@@ -26,6 +26,10 @@ async def json_object(request: web.Request) -> dict[str, Any]:
         raise RequestTimeout(
             f"The body did not arrive within {timeout:g} s", error_id="request-timeout"
         ) from None
+    except (ConnectionError, ClientPayloadError):
+        # the client went away mid-body: nobody reads the answer, but the log and the
+        # trail get a 400, not a traceback
+        raise BadRequest("The body was cut short", error_id="incomplete-body") from None
     except web.HTTPRequestEntityTooLarge:
         # one of ours, so that the action's wrapper (the audit trail) sees it like any refusal
         raise PayloadTooLarge(

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from bridge.errors import Forbidden
+from bridge.logs import escaped
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _DEFAULT_PORT = {"http": ":80", "https": ":443"}
@@ -97,4 +98,5 @@ def _netloc(text: str, default_port: str) -> str:
 
 
 def _shown(value: str) -> str:
-    return value if len(value) <= 100 else value[:97] + "..."
+    shown = escaped(value)  # a header's undecodable bytes, control characters
+    return shown if len(shown) <= 100 else shown[:97] + "..."

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from bridge.api.errors import error_response
+from bridge.logs import escaped
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Accept, X-Request-Id"
@@ -30,7 +31,7 @@ def cors_middleware(origins: tuple[str, ...]) -> Middleware:
         )
         if origin is None or origin not in allowed:
             if preflight and origin is not None:
-                message = f"Origin {origin[:100]} is not allowed"
+                message = f"Origin {escaped(origin)[:100]} is not allowed"
                 return error_response(403, "cors-refused", message, {})
             return await handler(request)
         if preflight:

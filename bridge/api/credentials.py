@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bridge.connections import address_key
 from bridge.directory import AccountEntry
 from bridge.keys import authenticator_key, clients_key, directory_key
 from bridge.logs import account_var
@@ -11,12 +12,13 @@ from bridge.logs import account_var
 
 async def authenticate(request: web.Request) -> AccountEntry:
     """The account of the request's ``Authorization`` header (401 without a good one); failed
-    logins are paid for by the client's address, seen through trusted proxies."""
+    logins are paid for by the client's address, seen through trusted proxies (an IPv6
+    client's /64: one host may hold all of it)."""
     app = request.app
     account = await app[authenticator_key].authenticate(
         request.headers.get("Authorization"),
         app[directory_key].current,
-        app[clients_key].address(request),
+        address_key(app[clients_key].address(request)),
     )
     account_var.set(account.username)
     return account

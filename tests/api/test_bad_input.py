@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+from typing import Any
 
 import pytest
 
+from bridge.keys import metrics_key
 from tests.conftest import StartBridge
-from tests.support import P, Seed, basic
+from tests.support import P, Seed, basic, poll_until
 from tests.world import World
 
 ODD_SEGMENTS = [
@@ -173,3 +176,30 @@ async def test_segments_up_to_32k_are_json_404(world: World, start_bridge: Start
     async with client.get(url, headers=basic("admin", "admin-pw")) as response:
         assert response.status == 404
         assert (await response.json())["error"] == "extension-not-found"
+
+
+async def test_a_body_cut_short_is_a_400_not_a_traceback(
+    world: World, start_bridge: StartBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that announces a body, sends part of it and goes away."""
+    client = await start_bridge()
+    path = f"{P}/coreServers/{world.cs}/extensions/getByName/100/enableDnd".encode()
+    credentials = basic("admin", "admin-pw")["Authorization"].encode()
+    for _ in range(3):
+        _, writer = await asyncio.open_connection("127.0.0.1", client.port)
+        writer.write(
+            b"POST " + path + b" HTTP/1.1\r\nHost: x\r\nAuthorization: " + credentials + b"\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":'
+        )
+        await writer.drain()
+        writer.close()
+    metrics = client.app[metrics_key]
+    async with asyncio.timeout(5):
+        await poll_until(lambda: _answered(metrics, 3))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    statuses = {labels: n for labels, n in metrics.requests.values.items()}
+    assert not [labels for labels in statuses if ("status", "500") in labels]
+
+
+def _answered(metrics: Any, count: int) -> bool:
+    return bool(sum(metrics.requests.values.values()) >= count)

@@ -6,6 +6,8 @@ them (the cached Basic credentials included)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -160,3 +162,23 @@ async def test_a_forwarded_host_from_anyone_else_is_ignored(
     status, body = await answer(client, "POST", f"{ext_path(pbx_world)}/enableDnd", headers=panel)
     assert (status, body["error"]) == (403, "origin-forbidden")
     assert pbx.action_count("DBPut") == 0
+
+
+async def test_an_undecodable_origin_is_a_foreign_one(
+    world: World, start_bridge: StartBridge
+) -> None:
+    """Bytes that are not UTF-8 in Origin: a 403 like any foreign page, never a 500."""
+    port = (await start_bridge()).port
+    assert port is not None
+    for path in (b"/healthz", b"/openapi.json", f"{P}/coreServers".encode()):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nOrigin: http://\xff\xfe\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+        async with asyncio.timeout(10):
+            answer = await reader.read()
+        writer.close()
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 403 "), answer
+        assert json.loads(body)["error"] == "origin-forbidden"

@@ -170,3 +170,20 @@ async def test_undecodable_bytes_in_authorization_are_a_401(
             status, body = await raw_request(port, path, authorization)
             assert status == 401, (path, authorization)
             assert body["error"] == "unauthenticated"
+
+
+async def test_an_ipv6_client_is_its_slash_64(world: World, start_bridge: StartBridge) -> None:
+    """One host may hold a whole /64: its addresses are one client to the login limits."""
+    client = await start_bridge(
+        limits={"failed_logins_per_minute": 1, "failed_logins_burst": 3}, **PROXY
+    )
+    statuses = [
+        (await status_of(client, from_(f"2001:db8:1:2::{n:x}", basic("admin", f"g{n}"))))[0]
+        for n in range(1, 6)
+    ]
+    assert statuses == [401, 401, 401, 429, 429]
+    # another /64 is another client
+    assert await status_of(client, from_("2001:db8:1:3::1", basic("admin", "admin-pw"))) == (
+        200,
+        "",
+    )
