@@ -19,8 +19,8 @@ from bridge.api.audit import read_audit
 from bridge.api.clients import ClientPolicy
 from bridge.api.cors import cors_middleware
 from bridge.api.errors import answering, expecting, get_only, unknown_path
+from bridge.api.event_stream import ACCOUNT_MESSAGE_BURST, ACCOUNT_MESSAGES_PER_SECOND, event_stream
 from bridge.api.event_stream import PATH as EVENT_STREAM
-from bridge.api.event_stream import event_stream
 from bridge.api.health import healthz
 from bridge.api.metrics import live_collector, metrics
 from bridge.api.openapi import PATH as OPENAPI
@@ -166,7 +166,8 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     actions = ActionService(links, settings, live, tracker)
     app[links_key] = links
     app[actions_key] = actions
-    app[hub_key] = hub = EventHub(directory, live)
+    client_messages = TokenBuckets(ACCOUNT_MESSAGES_PER_SECOND, ACCOUNT_MESSAGE_BURST)
+    app[hub_key] = hub = EventHub(directory, live, client_messages)
 
     async def close_streams(_app: web.Application) -> None:
         hub.close_all()

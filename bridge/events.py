@@ -26,6 +26,7 @@ from bridge import access
 from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry
 from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
+from bridge.limits import TokenBuckets
 from bridge.live import Change, LiveState, ServerLive
 from bridge.live.agents import member_agent
 from bridge.live.segments import is_hidden_half, segment
@@ -62,10 +63,14 @@ class Subscriber:
 
 
 class EventHub:
-    def __init__(self, directory: DirectoryService, live: LiveState) -> None:
+    def __init__(
+        self, directory: DirectoryService, live: LiveState, client_messages: TokenBuckets
+    ) -> None:
         self._directory = directory
         self._subscribers: set[Subscriber] = set()
         self._per_account: Counter[str] = Counter()
+        # what subscribers may send, per account (bridge.api.event_stream decides the rate)
+        self.client_messages = client_messages
         self.published = 0
         live.subscribe(self._on_change)
         directory.subscribe(self._on_directory)

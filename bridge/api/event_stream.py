@@ -9,6 +9,7 @@ passes everything); the server answers with the filter it applied, or an ``error
 A stream is something a client holds open, so it is bounded like one: an account may hold
 ``[events] max_streams_per_account`` streams (429 past it); a client message is at most
 ``MAX_MESSAGE`` bytes and ``MAX_FILTERS`` filters, and a client sending more than a few a second
+(per stream, and per account: reconnecting buys no fresh allowance; binary frames count too)
 is closed (1008); every send and close has a deadline, after which the connection is cut, so a
 client that stops reading holds up neither its events nor the service's shutdown.
 """
@@ -37,7 +38,9 @@ PATH = "/communication_manager/ws/event"
 MAX_MESSAGE = 32 * 1024
 MAX_FILTERS = 500
 MAX_VALUE = 200
-MESSAGES_PER_SECOND, MESSAGE_BURST = 2.0, 10
+MESSAGES_PER_SECOND, MESSAGE_BURST = 2.0, 10  # per stream
+# per account, whatever its streams (a client closed for flooding gains nothing by reconnecting)
+ACCOUNT_MESSAGES_PER_SECOND, ACCOUNT_MESSAGE_BURST = 5.0, 60
 SEND_SECONDS = 10.0  # a reply the client does not take within this cuts the connection
 CLOSE_SECONDS = 5.0  # a close the client does not answer within this cuts the connection
 CLOSE_POLICY = 1008
@@ -96,15 +99,15 @@ async def _serve_messages(
     ws: web.WebSocketResponse, request: web.Request, subscriber: Subscriber
 ) -> None:
     allowance = TokenBuckets(MESSAGES_PER_SECOND, MESSAGE_BURST)
+    account_allowance = request.app[hub_key].client_messages
     async for message in ws:
-        if message.type is not WSMsgType.TEXT:
-            if message.type is WSMsgType.ERROR:
-                break
-            continue
-        if allowance.take("") > 0:
+        if message.type is WSMsgType.ERROR:
+            break
+        if allowance.take("") > 0 or account_allowance.take(subscriber.account_id) > 0:
             await close_within(ws, request, CLOSE_POLICY, "too many messages")
             break
-        await send_within(ws, request, apply_filter(subscriber, message.data))
+        if message.type is WSMsgType.TEXT:  # binary frames mean nothing, but they count
+            await send_within(ws, request, apply_filter(subscriber, message.data))
 
 
 async def send_within(ws: web.WebSocketResponse, request: web.Request, value: Any) -> None:

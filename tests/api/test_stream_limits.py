@@ -83,3 +83,35 @@ async def test_a_client_flooding_messages_is_closed(
     await next_event(calm, "filter")
     assert len(client.app[hub_key]) == 1
     await calm.close()
+
+
+async def test_reconnecting_does_not_renew_the_allowance(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """The message allowance is the account's too: a client closed for flooding gets no fresh
+    one by reconnecting. Binary frames count like text ones."""
+    client = await started(start_bridge, pbx)
+    message = json.dumps({"type": "filter", "filters": [{"property": "type", "value": "x"}]})
+    replies = closed_early = 0
+    for _ in range(15):
+        ws = await open_stream(client)
+        for n in range(10):  # within one stream's burst; half of them binary
+            if n % 2:
+                await ws.send_bytes(message.encode())
+            else:
+                await ws.send_str(message)
+        for _ in range(5):  # the text messages are answered, the binary ones ignored
+            answer = await ws.receive(timeout=5)
+            if answer.type is not aiohttp.WSMsgType.TEXT:
+                assert (answer.type, answer.data) == (aiohttp.WSMsgType.CLOSE, 1008)
+                closed_early += 1
+                break
+            replies += 1
+        await ws.close()
+    # the account's burst (60 messages: 30 answered) and what refilled meanwhile (5 a second)
+    assert replies <= 45
+    assert closed_early >= 5
+    calm = await open_stream(client, "viewer")  # another account has its own
+    await calm.send_str(message)
+    assert (await next_event(calm, "filter"))["type"] == "filter"
+    await calm.close()

@@ -90,7 +90,8 @@ def event_stream() -> dict[str, Any]:
         "disabled or whose password changes, with 4001. An account may hold "
         "`[events] max_streams_per_account` streams (429 `too-many-streams` past it). A client "
         "message is at most 32 KiB (else 1009) with at most 500 filters of values up to 200 "
-        "characters; a client sending more than a burst of 10 messages at 2 a second is closed "
+        "characters; a client sending more than a burst of 10 messages at 2 a second (per "
+        "stream; per account, a burst of 60 at 5 a second; binary frames count) is closed "
         "with 1008. A request that is not a WebSocket handshake answers 400.",
         "parameters": [ref("parameters", "X-Request-Id")],
         "responses": {
