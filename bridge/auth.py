@@ -119,7 +119,9 @@ class Authenticator:
 
     async def _verify(self, stored: str, password: str, source: str, username: str) -> bool:
         try:
-            verified = await self._pool.run(source, lambda: verify_password(stored, password))
+            verified = await self._pool.run(
+                source, username[:256], lambda: verify_password(stored, password)
+            )
         except BaseException:
             self._release(source, username)  # never checked: it was no failed login
             raise

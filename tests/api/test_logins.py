@@ -187,3 +187,46 @@ async def test_an_ipv6_client_is_its_slash_64(world: World, start_bridge: StartB
         200,
         "",
     )
+
+
+async def test_a_few_addresses_cannot_fill_the_queue_for_everyone(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    """Four addresses flooding fill the whole queue (8 each): a newcomer from a fifth address
+    takes the place of the newest guess of the most crowded one."""
+    await seed.account("late", "late-pw")
+    client = await start_bridge(
+        limits={"failed_logins_per_address_burst": 1000, "failed_logins_burst": 1000}, **PROXY
+    )
+    flood = [
+        asyncio.create_task(status_of(client, from_(f"10.0.0.{a}", basic(f"g{a}x{n}", "x"))))
+        for a in range(1, 5)
+        for n in range(10)
+    ]
+    async with asyncio.timeout(10):
+        await poll_until(lambda: verifications(client) >= 2, 0.001)
+    assert await status_of(client, from_("10.0.0.9", basic("late", "late-pw"))) == (200, "")
+    outcomes = await asyncio.gather(*flood)
+    assert outcomes.count((429, "login-busy")) >= 5
+
+
+async def test_a_guesser_at_one_name_cannot_keep_a_neighbour_out(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    """Behind one address: a flood of guesses at one name holds its share of the queue; a
+    login under another name from the same address is taken in its turn."""
+    await seed.account("late", "late-pw")
+    client = await start_bridge(
+        limits={"failed_logins_per_address_burst": 1000, "failed_logins_burst": 1000}, **PROXY
+    )
+    flood = [
+        asyncio.create_task(status_of(client, from_("10.0.0.1", basic("ghost", f"guess{n}"))))
+        for n in range(12)
+    ]
+    async with asyncio.timeout(10):
+        await poll_until(lambda: verifications(client) >= 2, 0.001)
+    assert await status_of(client, from_("10.0.0.1", basic("late", "late-pw"))) == (200, "")
+    checked_before = verifications(client)
+    outcomes = await asyncio.gather(*flood)
+    assert checked_before <= 6
+    assert outcomes.count((429, "login-busy")) >= 2
