@@ -20,8 +20,9 @@ from bridge.app import SchemaNotReady, create_app
 from bridge.auth import hash_password
 from bridge.connections import quiet_accept_errors, raise_file_limit
 from bridge.db import create_engine
+from bridge.listener import tls_context
 from bridge.logs import configure_logging, reopen_logs
-from bridge.server import BridgeRunner, tls_context
+from bridge.server import BridgeRunner
 from bridge.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bridge")
@@ -130,7 +131,7 @@ async def serve(settings: Settings) -> int:
         print(f"bridge: configuration error: {exc}", file=sys.stderr)
         return 2
     files = raise_file_limit()
-    runner = BridgeRunner(create_app(settings))
+    runner = BridgeRunner(create_app(settings), tls)
     quiet_accept_errors(asyncio.get_running_loop(), runner.connections)
     try:
         await runner.setup()
@@ -148,7 +149,8 @@ async def serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGHUP, reopen_logs)
     try:
-        site = web.TCPSite(runner, settings.http.host, settings.http.port, ssl_context=tls)
+        # plain TCP: the runner's connections negotiate TLS themselves (bridge.listener)
+        site = web.TCPSite(runner, settings.http.host, settings.http.port)
         try:
             await site.start()
         except OSError as exc:

@@ -30,7 +30,7 @@ from aiohttp.web_request import BaseRequest
 from bridge.api.errors import answering, answering_protocol_errors, not_a_path
 from bridge.connections import ConnectionLimiter, file_limit, max_connections
 from bridge.keys import access_log_key, clients_key, metrics_key, settings_key
-from bridge.settings import ConfigError, HttpSettings
+from bridge.listener import AdmissionGate
 
 log = logging.getLogger("bridge.http")
 
@@ -77,20 +77,29 @@ class JsonErrorRequestHandler(RequestHandler):
         self._head_timer: asyncio.TimerHandle | None = None
         self._body: StreamReader | None = None  # the last request's body
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    @property
+    def header_timeout(self) -> float:
+        return self._header_timeout
+
+    def admit(self, transport: asyncio.BaseTransport) -> bool:
+        """Count the connection against the caps (bridge.listener does, before anything
+        else); False: refused."""
         peer = transport.get_extra_info("peername")
         self._client = self._connections.admit(peer[0] if isinstance(peer, tuple) else "")
-        if self._client is None:
-            transport.close()
-            self._manager = None  # aiohttp never saw it: its connection_lost does nothing
-            return
+        return self._client is not None
+
+    def release(self) -> None:
+        """The connection no longer counts (closed, or its TLS handshake failed)."""
+        if self._client is not None:
+            self._connections.release(self._client)
+            self._client = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._await_head()
 
     def connection_lost(self, exc: BaseException | None) -> None:
-        if self._client is not None:
-            self._connections.release(self._client)
-            self._client = None
+        self.release()
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
@@ -151,8 +160,13 @@ class JsonErrorRequestHandler(RequestHandler):
 
 
 class JsonErrorServer(web.Server):
-    def __call__(self) -> RequestHandler:
-        return JsonErrorRequestHandler(self, loop=self._loop, **self._kwargs)
+    """aiohttp's server, whose connections meet the listener's gate first (the caps, TLS)."""
+
+    tls: ssl.SSLContext | None = None
+
+    def __call__(self) -> Any:  # a protocol factory for loop.create_server
+        handler = JsonErrorRequestHandler(self, loop=self._loop, **self._kwargs)
+        return AdmissionGate(handler, self.tls)
 
 
 def path_targets_only(
@@ -175,7 +189,10 @@ class BridgeRunner(web.AppRunner):
     """An AppRunner whose connections answer protocol errors with JSON, within the app's
     ``[http]`` timeouts and connection caps (``connections``)."""
 
-    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+    def __init__(
+        self, app: web.Application, tls: ssl.SSLContext | None = None, **kwargs: Any
+    ) -> None:
+        self.tls = tls
         http = app[settings_key].http
         self.connections = ConnectionLimiter(
             max_connections(http.max_connections, file_limit()),
@@ -202,49 +219,8 @@ class BridgeRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
         server.__class__ = JsonErrorServer  # same layout; only __call__ differs
+        cast(JsonErrorServer, server).tls = self.tls
         app = self.app
         off_path = answering(app[metrics_key], app[access_log_key], app[clients_key])(not_a_path)
         server.request_handler = path_targets_only(server.request_handler, off_path)
         return server
-
-
-def tls_context(http: HttpSettings) -> ssl.SSLContext | None:
-    """The server's TLS context (TLS 1.2 at least) from ``[http] tls_certificate`` and
-    ``tls_key``, or None for plain HTTP. ConfigError naming the key whose file cannot be read
-    or used; a key protected by a passphrase is refused (nobody is there to type it)."""
-    if not http.tls_certificate:
-        return None
-    for name, path in (
-        ("http.tls_certificate", http.tls_certificate),
-        ("http.tls_key", http.tls_key),
-    ):
-        try:
-            with open(path, "rb"):
-                pass
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            reason = getattr(exc, "strerror", None) or "not a usable path"
-            raise ConfigError(f"{name} {path!r} cannot be read: {reason}") from None
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        ssl.create_default_context(cafile=http.tls_certificate)  # certificates, at least?
-    except ssl.SSLError:
-        raise ConfigError(
-            f"http.tls_certificate {http.tls_certificate} holds no PEM certificate"
-        ) from None
-    try:
-        context.load_cert_chain(http.tls_certificate, http.tls_key, password=_no_passphrase)
-    except (OSError, _Encrypted):
-        raise ConfigError(
-            f"http.tls_key {http.tls_key} is not the unencrypted PEM private key of"
-            f" http.tls_certificate {http.tls_certificate}"
-        ) from None
-    return context
-
-
-class _Encrypted(Exception):
-    pass
-
-
-def _no_passphrase() -> bytes:
-    raise _Encrypted

@@ -10,9 +10,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bridge.server import tls_context
+from bridge.listener import tls_context
 from bridge.settings import ConfigError, HttpSettings
+from tests.support import poll_until
 from tests.test_cli import bridge, free_port
+from tests.test_connections import FILE_LIMIT, IDLE, all_closed_by_server, open_idle
 from tests.test_serve import serving
 from tests.tls import TestCa
 from tests.world import World
@@ -106,3 +108,42 @@ def test_a_path_with_a_nul_is_named_not_a_traceback(test_ca: TestCa) -> None:
     _, key = test_ca.cert_files()
     with pytest.raises(ConfigError, match=r"http\.tls_certificate"):
         tls_context(HttpSettings(tls_certificate="cert\0.pem", tls_key=str(key)))
+
+
+async def test_silent_tls_connections_count_against_the_caps_and_time_out(
+    world: World, database_url: str, tmp_path: Path, test_ca: TestCa
+) -> None:
+    """With HTTPS, a connection that never starts its handshake is held no longer, and counts no
+    less, than a plain one: the caps apply from the accept, the header timeout to the
+    handshake. Another client address is served meanwhile; the file limit is never reached."""
+    certificate, key = test_ca.cert_files("127.0.0.1")
+    async with serving(
+        database_url,
+        tmp_path,
+        FILE_LIMIT,
+        BRIDGE_HTTP_TLS_CERTIFICATE=str(certificate),
+        BRIDGE_HTTP_TLS_KEY=str(key),
+        BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS="20",
+        BRIDGE_HTTP_HEADER_TIMEOUT="2",
+    ) as (port, log, _):
+        idle = await open_idle(port, IDLE)
+        try:
+            # past the per-address cap: closed at once, before any TLS
+            async with asyncio.timeout(10):
+                await poll_until(lambda: sum(r.at_eof() for r, _ in idle) >= len(idle) - 20)
+            elsewhere = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
+            async with (
+                aiohttp.ClientSession(connector=elsewhere) as session,
+                session.get(
+                    f"https://127.0.0.1:{port}/healthz", ssl=test_ca.client_context()
+                ) as response,
+            ):
+                assert response.status == 200
+            # and the twenty let in are closed once the handshake's time is up
+            await all_closed_by_server(idle)
+        finally:
+            for _, writer in idle:
+                writer.close()
+    text = log.read_text()
+    assert "accept() failed" not in text and "Traceback" not in text
+    assert "(cap 20 per address)" in text
