@@ -170,6 +170,8 @@ class AccessLog:
     ) -> None:
         if not self._logger.isEnabledFor(logging.INFO):
             return
+        if " " in account:  # a name seeded by SQL: one field of the line all the same
+            account = account.replace(" ", "\\x20")
         message = f"{method} {path} {status} {seconds * 1000:.1f} ms {account} {remote}"
         if not self._json:
             message = escaped(message)
