@@ -15,10 +15,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bridge import migrate, models
-from bridge.ami.sim_config import Dialplan, Extension, PbxConfig, Queue, QueueMember
-from bridge.ami.simulator import SimulatedPbx
 from bridge.auth import hash_password
 from bridge.db import create_engine
+from bridge.pbxsim import Dialplan, Extension, PbxConfig, Queue, QueueMember, SimulatedPbx
 from bridge.settings import Settings
 
 CORE_SERVER = "ca5de6c4-17bd-46ce-95a2-8b29c7812ca4"

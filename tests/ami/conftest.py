@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.flows import Watcher, phones_pbx
 from tests.ami.links import LinkFactory
 

@@ -7,8 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from bridge.ami.protocol import AmiParser, Message
-from bridge.ami.sim_lab import phone_lab_config
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx, phone_lab_config
 from tests.ami.captures import load
 from tests.ami.client import AmiTestClient
 

@@ -8,8 +8,7 @@ from collections import Counter
 import pytest
 
 from bridge.ami.protocol import AmiParser, Header, Message, encode
-from bridge.ami.sim_stream import realistic_event_stream
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx, realistic_event_stream
 from tests.ami.client import AmiTestClient
 from tests.ami.flows import assert_channels_consistent
 

@@ -6,7 +6,7 @@ import asyncio
 from collections import Counter
 
 from bridge.ami.protocol import AmiParser, Message, encode
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.captures import load, needs_captures, normalise
 from tests.ami.client import AmiTestClient
 

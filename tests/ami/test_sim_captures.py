@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.captures import load, needs_captures, normalise, read_messages, replay
 from tests.tls import TestCa
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.flows import Watcher, assert_channels_consistent, listed, names
 
 

@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from bridge.ami.sim_config import AmiUser
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import AmiUser, SimulatedPbx
 from tests.ami.client import AmiTestClient
 
 DBPUT = {"Action": "DBPut", "ActionID": "put", "Family": "DND", "Key": "4224", "Val": "YES"}

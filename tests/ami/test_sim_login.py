@@ -10,7 +10,7 @@ import ssl
 import pytest
 
 from bridge.ami.protocol import Message
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.client import AmiTestClient
 from tests.tls import TestCa
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from panoramisk import Manager
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 
 
 def manager_for(pbx: SimulatedPbx, logged_in: asyncio.Event) -> Any:

@@ -7,9 +7,8 @@ import asyncio
 import pytest
 
 from bridge.ami.protocol import Message
-from bridge.ami.sim_config import QueueMember
-from bridge.ami.sim_state import member_available
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import QueueMember, SimulatedPbx
+from bridge.pbxsim.state import member_available
 from tests.ami.captures import needs_captures
 from tests.ami.flows import (
     Watcher,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.flows import Watcher, assert_channels_consistent, listed, names
 
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from bridge.ami.sim_bridges import Bridge, BridgeOps
-from bridge.ami.sim_channels import UNKNOWN, Channel
-from bridge.ami.sim_legs import ChannelOps
+from bridge.pbxsim.bridges import Bridge, BridgeOps
+from bridge.pbxsim.channels import UNKNOWN, Channel
+from bridge.pbxsim.legs import ChannelOps
 
 
 @dataclass(slots=True, eq=False)

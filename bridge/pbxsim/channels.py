@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bridge.ami.protocol import Header, Message
-from bridge.ami.sim_events import event
+from bridge.pbxsim.events import event
 
 STATE_DESC = MappingProxyType(
     {

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridge.ami.protocol import Message
-from bridge.ami.sim_calls import Call, CallFlows
-from bridge.ami.sim_channels import ANSWERED, FAILED, OriginateRequest
-from bridge.ami.sim_config import Dialplan
-from bridge.ami.sim_session import Reply
-from bridge.ami.sim_state import Emit, PbxState
+from bridge.pbxsim.calls import Call, CallFlows
+from bridge.pbxsim.channels import ANSWERED, FAILED, OriginateRequest
+from bridge.pbxsim.config import Dialplan
+from bridge.pbxsim.session import Reply
+from bridge.pbxsim.state import Emit, PbxState
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 

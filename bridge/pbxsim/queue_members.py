@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 
-from bridge.ami.sim_config import Queue, QueueMember
-from bridge.ami.sim_session import ActionHandler, Reply
-from bridge.ami.sim_state import DEVICE_STATES, PbxState, member_available, member_status_event
+from bridge.pbxsim.config import Queue, QueueMember
+from bridge.pbxsim.session import ActionHandler, Reply
+from bridge.pbxsim.state import DEVICE_STATES, PbxState, member_available, member_status_event
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 
-from bridge.ami.sim_channels import UNKNOWN, Channel, channel_event, channel_headers
-from bridge.ami.sim_config import QueueMember
-from bridge.ami.sim_events import event
-from bridge.ami.sim_phone import PhoneCalls, SimCall
-from bridge.ami.sim_state import PbxState
+from bridge.pbxsim.channels import UNKNOWN, Channel, channel_event, channel_headers
+from bridge.pbxsim.config import QueueMember
+from bridge.pbxsim.events import event
+from bridge.pbxsim.phone import PhoneCalls, SimCall
+from bridge.pbxsim.state import PbxState
 
 _QUEUE_VARS = ("ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS")
 

@@ -1,7 +1,7 @@
 """Call scenarios a test plays on the simulated PBX: the public methods of ``SimulatedPbx``.
 
-:class:`Scenarios` wires the flow modules (``sim_phone``, ``sim_queue_calls``, ``sim_features``,
-``sim_transfers``, ``sim_queue_members``, ``sim_sync``) over one :class:`PbxState`;
+:class:`Scenarios` wires the flow modules (``phone``, ``queue_calls``, ``features``,
+``transfers``, ``queue_members``, ``sync``) over one :class:`PbxState`;
 :class:`ScenarioApi` is the part of ``SimulatedPbx``'s API that plays them. Every method sends
 its events at once, in the order the flow's module documents, and leaves ``channels``,
 ``bridges``, device states and queue members as CoreShowChannels, DeviceStateList and
@@ -13,20 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_blast import blast
-from bridge.ami.sim_bridges import Bridge, BridgeOps
-from bridge.ami.sim_channels import Channel
-from bridge.ami.sim_config import QueueMember
-from bridge.ami.sim_features import CallFeatures, Target
-from bridge.ami.sim_legs import ChannelOps
-from bridge.ami.sim_phone import PhoneCalls, SimCall
-from bridge.ami.sim_queue_calls import QueueCalls
-from bridge.ami.sim_queue_members import QueueMembers
-from bridge.ami.sim_server import AmiServer
-from bridge.ami.sim_session import ActionHandler, AmiSession, Reply
-from bridge.ami.sim_state import PbxState
-from bridge.ami.sim_sync import SyncActions
-from bridge.ami.sim_transfers import Transfers
+from bridge.pbxsim.blast import blast
+from bridge.pbxsim.bridges import Bridge, BridgeOps
+from bridge.pbxsim.channels import Channel
+from bridge.pbxsim.config import QueueMember
+from bridge.pbxsim.features import CallFeatures, Target
+from bridge.pbxsim.legs import ChannelOps
+from bridge.pbxsim.phone import PhoneCalls, SimCall
+from bridge.pbxsim.queue_calls import QueueCalls
+from bridge.pbxsim.queue_members import QueueMembers
+from bridge.pbxsim.server import AmiServer
+from bridge.pbxsim.session import ActionHandler, AmiSession, Reply
+from bridge.pbxsim.state import PbxState
+from bridge.pbxsim.sync import SyncActions
+from bridge.pbxsim.transfers import Transfers
 
 
 class Scenarios:
@@ -159,7 +159,7 @@ class ScenarioApi:
         via_phone: bool = True,
     ) -> None:  # fmt: skip
         """The phone of ``number`` dials FreePBX's DND code: AstDB ``/<family>/<number>``
-        written or deleted, ``Custom:DND<number>`` BUSY or NOT_INUSE (see ``sim_features``)."""
+        written or deleted, ``Custom:DND<number>`` BUSY or NOT_INUSE (see ``features``)."""
         self._scenarios.features.dnd_feature_code(
             number, on, family=family, value=value, via_phone=via_phone
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_channels import (
+from bridge.pbxsim.channels import (
     CALLING_PRES,
     UNKNOWN,
     Channel,
@@ -20,8 +20,8 @@ from bridge.ami.sim_channels import (
     channel_headers,
     hangup_event,
 )
-from bridge.ami.sim_events import event
-from bridge.ami.sim_state import PbxState
+from bridge.pbxsim.events import event
+from bridge.pbxsim.state import PbxState
 
 CallerId = tuple[str, str]
 

@@ -15,9 +15,9 @@
 
 from __future__ import annotations
 
-from bridge.ami.sim_channels import Channel, channel_event
-from bridge.ami.sim_legs import ChannelOps
-from bridge.ami.sim_phone import PhoneCalls, SimCall
+from bridge.pbxsim.channels import Channel, channel_event
+from bridge.pbxsim.legs import ChannelOps
+from bridge.pbxsim.phone import PhoneCalls, SimCall
 
 Target = SimCall | Channel | str
 

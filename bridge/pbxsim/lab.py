@@ -1,9 +1,9 @@
-"""The lab PBX the captures in ``shared/ami-captures`` were recorded on, as simulator config,
-and a FreePBX-like PBX of PJSIP phones for call flows (:func:`phone_lab_config`)."""
+"""The lab PBX the captures in ``tests/fixtures/ami-captures`` were recorded on, as simulator
+config, and a FreePBX-like PBX of PJSIP phones for call flows (:func:`phone_lab_config`)."""
 
 from __future__ import annotations
 
-from bridge.ami.sim_config import Dialplan, Extension, PbxConfig, Queue, QueueMember
+from bridge.pbxsim.config import Dialplan, Extension, PbxConfig, Queue, QueueMember
 
 VERSION = "Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux on 2026-11-28 02:44:47 UTC"
 

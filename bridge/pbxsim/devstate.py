@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from types import MappingProxyType
 
-from bridge.ami.sim_channels import Channel
+from bridge.pbxsim.channels import Channel
 
 # ast_devstate_aggregate_add's state_order: which state wins when several devices are combined.
 _ORDER = MappingProxyType({

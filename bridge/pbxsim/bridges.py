@@ -14,9 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_channels import Channel, channel_event, channel_headers
-from bridge.ami.sim_events import event
-from bridge.ami.sim_state import PbxState
+from bridge.pbxsim.channels import Channel, channel_event, channel_headers
+from bridge.pbxsim.events import event
+from bridge.pbxsim.state import PbxState
 
 
 @dataclass(slots=True, eq=False)

@@ -7,7 +7,7 @@ an empty list. Texts the captures do not show (no Family, ...) are those of Aste
 
 from __future__ import annotations
 
-from bridge.ami.sim_session import ActionHandler, Reply
+from bridge.pbxsim.session import ActionHandler, Reply
 
 
 def _get(reply: Reply, key: str) -> str:

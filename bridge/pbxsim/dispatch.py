@@ -14,10 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from bridge.ami.protocol import AmiParser, Header, Message
-from bridge.ami.sim_events import request_bad_format
-from bridge.ami.sim_login import LoginGate
-from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules
-from bridge.ami.sim_session import ActionHandler, AmiSession, Reply
+from bridge.pbxsim.events import request_bad_format
+from bridge.pbxsim.login import LoginGate
+from bridge.pbxsim.script import ActionLog, ActionRecord, ActionRules
+from bridge.pbxsim.session import ActionHandler, AmiSession, Reply
 
 # Write classes an action needs (any one of them), as Asterisk registers them.
 WRITE_CLASSES = MappingProxyType({

@@ -14,8 +14,8 @@ every ``Custom:`` state kept in the AstDB (``CustomDevstate``), and every device
 from __future__ import annotations
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_session import ActionHandler, Reply
-from bridge.ami.sim_state import PbxState, extension_state_text
+from bridge.pbxsim.session import ActionHandler, Reply
+from bridge.pbxsim.state import PbxState, extension_state_text
 
 
 class SyncActions:

@@ -21,11 +21,11 @@ their bridge and Linkedid (the oldest of the two) change.
 from __future__ import annotations
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_bridges import bridge_headers
-from bridge.ami.sim_channels import Channel, channel_event, channel_headers
-from bridge.ami.sim_events import event
-from bridge.ami.sim_features import CallFeatures
-from bridge.ami.sim_phone import PhoneCalls, SimCall
+from bridge.pbxsim.bridges import bridge_headers
+from bridge.pbxsim.channels import Channel, channel_event, channel_headers
+from bridge.pbxsim.events import event
+from bridge.pbxsim.features import CallFeatures
+from bridge.pbxsim.phone import PhoneCalls, SimCall
 
 
 class Transfers:

@@ -13,9 +13,9 @@ import secrets
 from collections.abc import Callable
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_config import AmiUser, parse_classes
-from bridge.ami.sim_events import event, successful_auth
-from bridge.ami.sim_session import AmiSession, Reply
+from bridge.pbxsim.config import AmiUser, parse_classes
+from bridge.pbxsim.events import event, successful_auth
+from bridge.pbxsim.session import AmiSession, Reply
 
 
 class LoginGate:

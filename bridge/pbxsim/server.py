@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bridge.ami.protocol import Header, encode
-from bridge.ami.sim_session import AmiSession, event_classes
+from bridge.pbxsim.session import AmiSession, event_classes
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 Dispatch = Callable[[AmiSession, bytes], Awaitable[bool]]

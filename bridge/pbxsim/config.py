@@ -1,7 +1,7 @@
 """What the simulated PBX knows: AMI users, dialplan and hints, queues, canned CLI output.
 
-Plain mutable data owned by one :class:`~bridge.ami.simulator.SimulatedPbx`
-(:func:`bridge.ami.sim_lab.lab_config` builds the lab PBX of the captures).
+Plain mutable data owned by one :class:`~bridge.pbxsim.pbx.SimulatedPbx`
+(:func:`bridge.pbxsim.lab.lab_config` builds the lab PBX of the captures).
 """
 
 from __future__ import annotations

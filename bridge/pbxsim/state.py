@@ -13,10 +13,10 @@ from collections.abc import Callable
 from types import MappingProxyType
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_channels import Channel
-from bridge.ami.sim_config import PbxConfig, Queue, QueueMember
-from bridge.ami.sim_devstate import aggregate_states, channels_state
-from bridge.ami.sim_events import event
+from bridge.pbxsim.channels import Channel
+from bridge.pbxsim.config import PbxConfig, Queue, QueueMember
+from bridge.pbxsim.devstate import aggregate_states, channels_state
+from bridge.pbxsim.events import event
 
 DEVICE_STATES = (
     "UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE",

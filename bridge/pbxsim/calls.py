@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bridge.ami.sim_channels import (
+from bridge.pbxsim.channels import (
     ANSWERED,
     CALLING_PRES,
     UNKNOWN,
@@ -25,7 +25,7 @@ from bridge.ami.sim_channels import (
     originate_response,
     split_callerid,
 )
-from bridge.ami.sim_state import Emit, PbxState
+from bridge.pbxsim.state import Emit, PbxState
 
 
 @dataclass(slots=True)

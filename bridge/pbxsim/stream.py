@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Iterator
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_bridges import Bridge, bridge_headers
-from bridge.ami.sim_channels import Channel, channel_event, channel_headers, hangup_event
-from bridge.ami.sim_events import event
+from bridge.pbxsim.bridges import Bridge, bridge_headers
+from bridge.pbxsim.channels import Channel, channel_event, channel_headers, hangup_event
+from bridge.pbxsim.events import event
 
 _EPOCH = 1795834400
 

@@ -10,10 +10,10 @@ import time
 from typing import Literal
 
 from bridge.ami.protocol import Header
-from bridge.ami.sim_channels import UNKNOWN, Channel, channel_event, channel_headers
-from bridge.ami.sim_config import Queue
-from bridge.ami.sim_session import ActionHandler, Reply
-from bridge.ami.sim_state import DEVICE_STATES, PbxState, extension_state_text, member_headers
+from bridge.pbxsim.channels import UNKNOWN, Channel, channel_event, channel_headers
+from bridge.pbxsim.config import Queue
+from bridge.pbxsim.session import ActionHandler, Reply
+from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text, member_headers
 
 
 def _get(reply: Reply, key: str) -> str:

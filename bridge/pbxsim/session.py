@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bridge.ami.protocol import Header, Message, encode
-from bridge.ami.sim_events import SessionInfo
+from bridge.pbxsim.events import SessionInfo
 
 
 def event_classes(headers: Iterable[Header]) -> frozenset[str]:

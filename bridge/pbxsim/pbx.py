@@ -1,9 +1,9 @@
 """A simulated Asterisk 22 PBX speaking AMI on a real socket, for tests and ``bridge demo``.
 
-It answers as the captures in ``shared/ami-captures`` show, byte for byte where they show fixed
-text, and gives tests what they need to script a PBX: the record of every action read, events
-to push, dropped connections, a listener to pause, actions to stall or fail, refused logins, and
-waits woken by changes (never by polling). Example::
+It answers as the captures in ``tests/fixtures/ami-captures`` show, byte for byte where they
+show fixed text, and gives tests what they need to script a PBX: the record of every action read,
+events to push, dropped connections, a listener to pause, actions to stall or fail, refused
+logins, and waits woken by changes (never by polling). Example::
 
     async with SimulatedPbx(login_failure_delay=0.01) as pbx:
         pbx.astdb["/DND/4224"] = "YES"
@@ -19,21 +19,21 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 
 from bridge.ami.protocol import Header, Message
-from bridge.ami.sim_actions import StateActions
-from bridge.ami.sim_astdb import AstDbActions
-from bridge.ami.sim_calls import Call
-from bridge.ami.sim_channels import Channel
-from bridge.ami.sim_config import AmiUser, PbxConfig
-from bridge.ami.sim_dispatch import Dispatcher
-from bridge.ami.sim_events import event
-from bridge.ami.sim_lab import lab_config
-from bridge.ami.sim_login import LoginApi, LoginGate
-from bridge.ami.sim_originate import CallRunner, OriginatePolicy
-from bridge.ami.sim_scenarios import ScenarioApi, Scenarios
-from bridge.ami.sim_script import ActionLog, ActionRecord, ActionRules, Changes
-from bridge.ami.sim_server import AmiServer
-from bridge.ami.sim_session import AmiSession
-from bridge.ami.sim_state import PbxState
+from bridge.pbxsim.actions import StateActions
+from bridge.pbxsim.astdb import AstDbActions
+from bridge.pbxsim.calls import Call
+from bridge.pbxsim.channels import Channel
+from bridge.pbxsim.config import AmiUser, PbxConfig
+from bridge.pbxsim.dispatch import Dispatcher
+from bridge.pbxsim.events import event
+from bridge.pbxsim.lab import lab_config
+from bridge.pbxsim.login import LoginApi, LoginGate
+from bridge.pbxsim.originate import CallRunner, OriginatePolicy
+from bridge.pbxsim.scenarios import ScenarioApi, Scenarios
+from bridge.pbxsim.script import ActionLog, ActionRecord, ActionRules, Changes
+from bridge.pbxsim.server import AmiServer
+from bridge.pbxsim.session import AmiSession
+from bridge.pbxsim.state import PbxState
 
 
 class SimulatedPbx(ScenarioApi, LoginApi):
@@ -47,10 +47,10 @@ class SimulatedPbx(ScenarioApi, LoginApi):
 
     Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
     (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
-    ``refuse_logins`` and ``challenge`` (:class:`~bridge.ami.sim_login.LoginApi`), and ``rules``
+    ``refuse_logins`` and ``challenge`` (:class:`~bridge.pbxsim.login.LoginApi`), and ``rules``
     (:class:`ActionRules`, behind :meth:`stall`/:meth:`fail`).
     Call flows between phones, queues, transfers, DND and queue members: see
-    :class:`~bridge.ami.sim_scenarios.ScenarioApi`.
+    :class:`~bridge.pbxsim.scenarios.ScenarioApi`.
     """
 
     def __init__(

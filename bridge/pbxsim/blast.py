@@ -12,7 +12,7 @@ import contextlib
 from collections.abc import Iterable
 
 from bridge.ami.protocol import Header, encode
-from bridge.ami.sim_session import AmiSession
+from bridge.pbxsim.session import AmiSession
 
 
 async def blast(
