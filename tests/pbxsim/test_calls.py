@@ -7,8 +7,8 @@ from collections import Counter
 
 from bridge.ami.protocol import AmiParser, Message, encode
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.captures import load, needs_captures, normalise
-from tests.ami.client import AmiTestClient
+from tests.captures import load, needs_captures, normalise
+from tests.pbxsim.client import AmiTestClient
 
 Shape = tuple[str | None, tuple[str, ...]]
 ORIGINATE = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.flows import Watcher, assert_channels_consistent, listed, names
+from tests.pbxsim.flows import Watcher, assert_channels_consistent, listed, names
 
 
 async def test_blind_transfer(phones: SimulatedPbx, watcher: Watcher) -> None:

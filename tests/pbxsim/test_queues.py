@@ -9,8 +9,8 @@ import pytest
 from bridge.ami.protocol import Message
 from bridge.pbxsim import QueueMember, SimulatedPbx
 from bridge.pbxsim.state import member_available
-from tests.ami.captures import needs_captures
-from tests.ami.flows import (
+from tests.captures import needs_captures
+from tests.pbxsim.flows import (
     Watcher,
     assert_channels_consistent,
     assert_shapes_as_captured,

@@ -17,7 +17,7 @@ from ssl import SSLContext
 
 import pytest
 
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "ami-captures"
+CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "ami-captures"
 # The captures live in ../shared beside the project (always there in CI); a bare clone has none.
 needs_captures = pytest.mark.skipif(
     not CAPTURES.is_dir(), reason="../shared/ami-captures is absent"

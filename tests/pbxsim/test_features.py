@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.flows import Watcher, assert_channels_consistent, listed, names
+from tests.pbxsim.flows import Watcher, assert_channels_consistent, listed, names
 
 
 async def test_hold_and_unhold(phones: SimulatedPbx, watcher: Watcher) -> None:

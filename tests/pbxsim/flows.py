@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from bridge.ami.protocol import AmiParser, Message
 from bridge.pbxsim import SimulatedPbx, phone_lab_config
-from tests.ami.captures import load
-from tests.ami.client import AmiTestClient
+from tests.captures import load
+from tests.pbxsim.client import AmiTestClient
 
 PEOPLE = {"4224": "Michael Y", "4225": "Anna B", "4226": "Sam K"}
 PJSIP_NAME = re.compile(r"PJSIP/[0-9a-z]+-[0-9a-f]{8}")

@@ -9,7 +9,7 @@ from types import MappingProxyType
 import pytest
 
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.captures import load, needs_captures, normalise, read_messages, replay
+from tests.captures import load, needs_captures, normalise, read_messages, replay
 from tests.tls import TestCa
 
 pytestmark = needs_captures

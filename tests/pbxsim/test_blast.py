@@ -9,8 +9,8 @@ import pytest
 
 from bridge.ami.protocol import AmiParser, Header, Message, encode
 from bridge.pbxsim import SimulatedPbx, realistic_event_stream
-from tests.ami.client import AmiTestClient
-from tests.ami.flows import assert_channels_consistent
+from tests.pbxsim.client import AmiTestClient
+from tests.pbxsim.flows import assert_channels_consistent
 
 NUMBERS = [str(n) for n in range(4200, 4210)]
 

@@ -11,7 +11,7 @@ import pytest
 
 from bridge.ami.protocol import Message
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.client import AmiTestClient
+from tests.pbxsim.client import AmiTestClient
 from tests.tls import TestCa
 
 CHALLENGE = {"Action": "Challenge", "ActionID": "challenge", "AuthType": "MD5"}

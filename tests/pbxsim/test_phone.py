@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from bridge.pbxsim import SimulatedPbx
-from tests.ami.captures import needs_captures
-from tests.ami.flows import (
+from tests.captures import needs_captures
+from tests.pbxsim.flows import (
     PJSIP_NAME,
     Watcher,
     assert_channels_consistent,

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bridge.pbxsim import AmiUser, SimulatedPbx
-from tests.ami.client import AmiTestClient
+from tests.pbxsim.client import AmiTestClient
 
 DBPUT = {"Action": "DBPut", "ActionID": "put", "Family": "DND", "Key": "4224", "Val": "YES"}
 PING = {"Action": "Ping", "ActionID": "ping"}
