@@ -1,4 +1,4 @@
-"""The recorded AMI captures (``../shared/ami-captures``) and how to replay them.
+"""The recorded AMI captures (``tests/fixtures/ami-captures``) and how to replay them.
 
 A capture is cut into steps: what the client wrote, then everything Asterisk sent before the
 client's next write. :func:`replay` writes each step's bytes to a server and reads back as many
@@ -15,13 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from ssl import SSLContext
 
-import pytest
-
-CAPTURES = Path(__file__).resolve().parents[2] / "shared" / "ami-captures"
-# The captures live in ../shared beside the project (always there in CI); a bare clone has none.
-needs_captures = pytest.mark.skipif(
-    not CAPTURES.is_dir(), reason="../shared/ami-captures is absent"
-)
+CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ami-captures"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 
 _FIXED = (

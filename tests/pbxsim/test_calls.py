@@ -7,7 +7,7 @@ from collections import Counter
 
 from bridge.ami.protocol import AmiParser, Message, encode
 from bridge.pbxsim import SimulatedPbx
-from tests.captures import load, needs_captures, normalise
+from tests.captures import load, normalise
 from tests.pbxsim.client import AmiTestClient
 
 Shape = tuple[str | None, tuple[str, ...]]
@@ -52,7 +52,6 @@ async def logged_in(pbx: SimulatedPbx) -> AmiTestClient:
     return client
 
 
-@needs_captures
 async def test_async_originate_gives_the_captured_events(pbx: SimulatedPbx) -> None:
     pbx.originate.duration = None
     client = await logged_in(pbx)
@@ -81,7 +80,6 @@ async def test_async_originate_gives_the_captured_events(pbx: SimulatedPbx) -> N
     assert response["Channel"] == first["Channel"] and first["Channel"].endswith(";1")
 
 
-@needs_captures
 async def test_sync_originate_answers_first_and_reports_no_originate_response(
     pbx: SimulatedPbx,
 ) -> None:
@@ -100,7 +98,6 @@ async def test_sync_originate_answers_first_and_reports_no_originate_response(
     assert list(extra.elements()) == [shape(got[-1])] and got[-1]["AppData"] == "30"
 
 
-@needs_captures
 async def test_core_show_channels_lists_the_live_call(pbx: SimulatedPbx) -> None:
     pbx.originate.duration = None
     captured = AmiParser().feed(load("core_show_channels").server_bytes)
@@ -126,7 +123,6 @@ def _text(messages: list[Message]) -> bytes:
     return b"".join(encode(m) for m in messages)
 
 
-@needs_captures
 async def test_call_hangs_up_after_its_duration_with_the_captured_burst(pbx: SimulatedPbx) -> None:
     pbx.originate.duration = 0.01
     client = await logged_in(pbx)

@@ -9,10 +9,8 @@ from types import MappingProxyType
 import pytest
 
 from bridge.pbxsim import SimulatedPbx
-from tests.captures import load, needs_captures, normalise, read_messages, replay
+from tests.captures import load, normalise, read_messages, replay
 from tests.tls import TestCa
-
-pytestmark = needs_captures
 
 
 def _strict(pbx: SimulatedPbx) -> None:

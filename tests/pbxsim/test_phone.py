@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from bridge.pbxsim import SimulatedPbx
-from tests.captures import needs_captures
 from tests.pbxsim.flows import (
     PJSIP_NAME,
     Watcher,
@@ -168,7 +167,6 @@ async def test_the_hangup_action_ends_a_call(phones: SimulatedPbx, watcher: Watc
     assert phones.channels == [] and phones.phone_calls == []
 
 
-@needs_captures
 async def test_event_layouts_are_the_captured_ones(phones: SimulatedPbx, watcher: Watcher) -> None:
     async with asyncio.timeout(5):
         call = phones.place_call("4224", "4225")

@@ -9,7 +9,6 @@ import pytest
 from bridge.ami.protocol import Message
 from bridge.pbxsim import QueueMember, SimulatedPbx
 from bridge.pbxsim.state import member_available
-from tests.captures import needs_captures
 from tests.pbxsim.flows import (
     Watcher,
     assert_channels_consistent,
@@ -177,7 +176,6 @@ async def test_member_errors(phones: SimulatedPbx) -> None:
         phones.remove_queue_member("sales", "PJSIP/4224")
 
 
-@needs_captures
 async def test_the_labs_local_member_answers_as_captured(pbx: SimulatedPbx) -> None:
     watcher = await Watcher.connect(pbx)
     async with asyncio.timeout(5):
