@@ -38,8 +38,7 @@ from bench.common import (
     workdir,
 )
 from bridge.ami.protocol import encode
-from bridge.ami.sim_stream import realistic_event_stream
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx, realistic_event_stream
 
 NUMBERS = [str(1000 + n) for n in range(1000)]
 MARKER = [

@@ -34,7 +34,7 @@ from bench.common import (
     workdir,
 )
 from bench.loadgen import request_bytes
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 
 P = "/communication_manager/rest/live"
 

@@ -39,8 +39,8 @@ from bench.common import (
 )
 from bench.loadgen import request_bytes, run_in_process
 from bridge import models
-from bridge.ami.simulator import SimulatedPbx
 from bridge.db import create_engine
+from bridge.pbxsim import SimulatedPbx
 
 P = "/communication_manager/rest/live"
 

@@ -47,8 +47,8 @@ from bench.common import (
     workdir,
 )
 from bridge import models
-from bridge.ami.simulator import SimulatedPbx
 from bridge.db import create_engine
+from bridge.pbxsim import SimulatedPbx
 
 P = "/communication_manager/rest/live"
 EXTENSIONS = 200

@@ -5,27 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiohttp import web
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bridge import accounts, migrate, systemd
-from bridge.app import SchemaNotReady, create_app
+from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
-from bridge.connections import quiet_accept_errors, raise_file_limit
-from bridge.db import create_engine
-from bridge.listener import tls_context
-from bridge.logs import configure_logging, reopen_logs
-from bridge.server import BridgeRunner
+from bridge.db import create_engine, database_problem
+from bridge.logs import configure_logging
+from bridge.serve import serve
 from bridge.settings import ConfigError, Settings, load_settings
-
-log = logging.getLogger("bridge")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,19 +41,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def database_problem(exc: BaseException) -> str:
-    """One line on what went wrong with the database: never the SQL, its parameters (a
-    password hash, say) or a traceback."""
-    cause: BaseException = getattr(exc, "orig", None) or exc
-    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-    lowered = text.lower()
-    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
-        return "the database is not migrated: run `bridge db upgrade` first"
-    if isinstance(exc, OSError) or isinstance(cause, OSError) or "connect" in lowered:
-        return f"cannot reach the database: {type(cause).__name__}: {text[:200]}"
-    return f"database error: {type(cause).__name__}: {text[:200]}"
-
-
 def build_parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(add_help=False)
     top.add_argument("--config", metavar="FILE", help="TOML config (default: $BRIDGE_CONFIG)")
@@ -76,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bridge", description=__doc__, parents=[top])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = commands.add_parser("serve", parents=[common], help="run the service")
-    serve.set_defaults(run=run_serve)
+    serve_command = commands.add_parser("serve", parents=[common], help="run the service")
+    serve_command.set_defaults(run=run_serve)
 
     db = commands.add_parser("db", parents=[common], help="schema migrations")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -104,13 +83,13 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
 
-    demo = commands.add_parser(
+    demo_command = commands.add_parser(
         "demo",
         parents=[common],
         help="the bridge over a SIMULATED PBX and a throw-away database (the iSymphony page's ids)",
     )
-    demo.add_argument("--port", type=int, default=58080, help="HTTP port (default 58080)")
-    demo.set_defaults(run=run_demo)
+    demo_command.add_argument("--port", type=int, default=58080, help="HTTP port (default 58080)")
+    demo_command.set_defaults(run=run_demo)
 
     hashp = commands.add_parser(
         "hash-password", parents=[common], help="print an argon2id hash for SQL seeding"
@@ -123,63 +102,8 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
     return asyncio.run(serve(settings))
 
 
-async def serve(settings: Settings) -> int:
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # only the revision check runs here
-    try:
-        tls = tls_context(settings.http)
-    except ConfigError as exc:
-        print(f"bridge: configuration error: {exc}", file=sys.stderr)
-        return 2
-    files = raise_file_limit()
-    runner = BridgeRunner(create_app(settings), tls)
-    quiet_accept_errors(asyncio.get_running_loop(), runner.connections)
-    try:
-        await runner.setup()
-    except SchemaNotReady as exc:
-        print(f"bridge: {exc}", file=sys.stderr)
-        await runner.cleanup()
-        return 2
-    except (SQLAlchemyError, OSError) as exc:
-        print(f"bridge: {database_problem(exc)}", file=sys.stderr)
-        await runner.cleanup()
-        return 2
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, reopen_logs)
-    try:
-        # plain TCP: the runner's connections negotiate TLS themselves (bridge.listener)
-        site = web.TCPSite(runner, settings.http.host, settings.http.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            where = f"{settings.http.host}:{settings.http.port}"
-            print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)
-            return 2
-        where = f"http{'s' if tls else ''}://{settings.http.host}:{settings.http.port}"
-        cap, per_address = runner.connections.max_connections, runner.connections.per_address
-        log.info(
-            "listening on %s (at most %d connections, %s per address; file limit %d)",
-            where,
-            cap,
-            per_address or "any number",
-            files,
-        )
-        systemd.notify(f"READY=1\nSTATUS=listening on {where}")
-        await stop.wait()
-        log.info("stopping: draining requests, closing event streams, logging off AMI")
-        systemd.notify("STOPPING=1")
-    finally:
-        await runner.cleanup()
-    log.info("stopped")
-    return 0
-
-
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from bridge.demo import run_demo as demo
-
-    return asyncio.run(demo(settings, args.port))
+    return asyncio.run(demo.run_demo(settings, args.port))
 
 
 def run_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

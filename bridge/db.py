@@ -16,6 +16,19 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+def database_problem(exc: BaseException) -> str:
+    """One line on what went wrong with the database: never the SQL, its parameters (a
+    password hash, say) or a traceback."""
+    cause: BaseException = getattr(exc, "orig", None) or exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    lowered = text.lower()
+    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        return "the database is not migrated: run `bridge db upgrade` first"
+    if isinstance(exc, OSError) or isinstance(cause, OSError) or "connect" in lowered:
+        return f"cannot reach the database: {type(cause).__name__}: {text[:200]}"
+    return f"database error: {type(cause).__name__}: {text[:200]}"
+
+
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:

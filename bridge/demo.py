@@ -15,10 +15,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bridge import migrate, models
-from bridge.ami.sim_config import Dialplan, Extension, PbxConfig, Queue, QueueMember
-from bridge.ami.simulator import SimulatedPbx
 from bridge.auth import hash_password
 from bridge.db import create_engine
+from bridge.pbxsim import Dialplan, Extension, PbxConfig, Queue, QueueMember, SimulatedPbx
+from bridge.serve import serve
 from bridge.settings import Settings
 
 CORE_SERVER = "ca5de6c4-17bd-46ce-95a2-8b29c7812ca4"
@@ -126,8 +126,7 @@ def _demo_rows(ami_port: int) -> list[sa.Insert]:
 
 
 async def run_demo(settings: Settings, port: int) -> int:
-    from bridge.cli import serve  # the same daemon as `bridge serve`
-
+    """``bridge serve`` (the same daemon) over the simulated PBX and a throw-away database."""
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bridge-demo-") as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'demo.db'}"

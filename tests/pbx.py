@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.support import Seed
 from tests.world import World
 

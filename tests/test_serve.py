@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import aiohttp
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.support import P, Seed, basic
 from tests.test_cli import free_port
 from tests.world import World

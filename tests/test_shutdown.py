@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import sqlalchemy as sa
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import device_state
 from tests.support import P, Seed, basic
 from tests.test_serve import serving

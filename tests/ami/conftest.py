@@ -4,8 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
-from tests.ami.flows import Watcher, phones_pbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.links import LinkFactory
 
 
@@ -22,18 +21,3 @@ async def make_link(pbx: SimulatedPbx) -> AsyncIterator[LinkFactory]:
     factory = LinkFactory(lambda: pbx.port)
     yield factory
     await factory.close()
-
-
-@pytest.fixture
-async def phones() -> AsyncIterator[SimulatedPbx]:
-    """A running simulated PBX of PJSIP phones 4224-4226 and queue ``sales``."""
-    async with phones_pbx() as simulated:
-        yield simulated
-
-
-@pytest.fixture
-async def watcher(phones: SimulatedPbx) -> AsyncIterator[Watcher]:
-    """A logged-in client of ``phones`` reading all events."""
-    client = await Watcher.connect(phones)
-    yield client
-    await client.close()

@@ -10,8 +10,8 @@ import pytest
 
 from bridge.ami.link import LinkState
 from bridge.ami.protocol import Message
-from bridge.ami.simulator import SimulatedPbx
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
+from bridge.pbxsim import SimulatedPbx
 from bridge.settings import AmiSettings
 from tests.ami.links import FAST, LOST, OK, Recorder, until
 

@@ -13,7 +13,7 @@ import pytest
 
 from bridge.ami.connection import AmiAuth
 from bridge.ami.link import LinkState
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.ami.links import OK, LinkFactory, Recorder, until
 from tests.tls import TestCa
 

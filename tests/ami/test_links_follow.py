@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from bridge.ami.connection import AmiAuth, AmiEndpoint, login_action
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
 from tests.support import P, Seed, basic, call, poll_until

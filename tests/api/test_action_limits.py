@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from bridge import models
-from bridge.ami.simulator import SimulatedPbx
 from bridge.audit import AuditEntry, AuditLog
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

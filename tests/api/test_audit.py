@@ -6,8 +6,8 @@ import asyncio
 
 import sqlalchemy as sa
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import audit_key, directory_key
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import hub_key
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected, ext_path
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import actions_key
+from bridge.pbxsim import SimulatedPbx
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
 from tests.support import P, Seed, basic, call, poll_until

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.limits import TokenBuckets
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bridge.ami.simulator import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import open_stream
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge

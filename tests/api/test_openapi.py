@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
 from bridge.actions import normalize_destination
-from bridge.ami.simulator import SimulatedPbx
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as WS
 from bridge.api.openapi import METRICS, PATH
 from bridge.api.openapi.grammar import ID_PARAMETERS, NAME_PARAMETERS, Template, templates
 from bridge.api.routes import COLLECTIONS, ENDPOINTS, SINGLE, SUB_RESOURCES, Route, parse
 from bridge.errors import InvalidValue
+from bridge.pbxsim import SimulatedPbx
 from tests.api.openapi_answers import DOC, answers_as_documented, assert_valid, happy_values
 from tests.api.openapi_fuzz import fuzz, known_ids
 from tests.api.test_extension_actions import started

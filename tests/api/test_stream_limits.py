@@ -8,8 +8,8 @@ import json
 import aiohttp
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import hub_key
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import WS, next_event, open_stream, started
 from tests.conftest import StartBridge
 from tests.support import basic

@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.sim_lab import phone_lab_config
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import live_key
+from bridge.pbxsim import SimulatedPbx, phone_lab_config
 from tests.api.test_event_stream import next_event, open_stream, started
 from tests.api.test_extension_actions import connected, ext_path
 from tests.conftest import StartBridge

@@ -14,9 +14,8 @@ from bridge.live.segments import segments_of
 from bridge.live.server import ServerLive
 from bridge.live.updater import LiveUpdater
 from bridge.settings import DndSettings
-from tests.ami.captures import load, needs_captures
+from tests.captures import load
 
-pytestmark = needs_captures
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 

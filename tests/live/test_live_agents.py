@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.live.agents import dynamic_agent_id
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import next_event, open_stream, started
 from tests.conftest import StartBridge
 from tests.live.test_live_api import eventually, get

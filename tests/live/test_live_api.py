@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import live_key
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import next_event, open_stream, started
 from tests.api.test_extension_actions import connected, ext_path, post
 from tests.conftest import StartBridge

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bridge.ami.simulator import SimulatedPbx
 from bridge.keys import hub_key, links_key, live_key
+from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import next_event, open_stream, started
 from tests.api.test_extension_actions import ext_path
 from tests.conftest import StartBridge

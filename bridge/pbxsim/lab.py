@@ -1,0 +1,75 @@
+"""The lab PBX the captures in ``tests/fixtures/ami-captures`` were recorded on, as simulator
+config, and a FreePBX-like PBX of PJSIP phones for call flows (:func:`phone_lab_config`)."""
+
+from __future__ import annotations
+
+from bridge.pbxsim.config import Dialplan, Extension, PbxConfig, Queue, QueueMember
+
+VERSION = "Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux on 2026-11-28 02:44:47 UTC"
+
+
+def lab_config() -> PbxConfig:
+    """The lab PBX of the captures: context ``internal``, hints, queue ``support``."""
+    ring = [("Answer", ""), ("Wait", "30"), ("Hangup", "")]
+    internal = {
+        "4224": Extension(list(ring), "Custom:DND4224"),
+        "4225": Extension(list(ring), "Custom:DND4225"),
+        "1000": Extension(list(ring), "Local/1000@internal"),
+    }
+    internal.update({str(n): Extension(list(ring)) for n in range(1001, 1011)})
+    internal["5000"] = Extension([("Answer", ""), ("Queue", "support,r,,,60")])
+    internal["_X."] = Extension([("Answer", ""), ("Wait", "5"), ("Hangup", "")])
+    member = QueueMember(
+        "Local/4224@internal", "Agent 4224", calls_taken=2, last_call=1795834457,
+        login_time=1795834080,
+    )  # fmt: skip
+    support = Queue(
+        "support", [member], talktime=7, completed=2, service_level_perf=100.0,
+        service_level_perf2=100.0,
+    )  # fmt: skip
+    return PbxConfig(
+        dialplan=Dialplan({"internal": internal}),
+        queues={"support": support},
+        cli={"core show version": [VERSION], "dialplan show 4224@internal": _dialplan_4224()},
+    )
+
+
+def _dialplan_4224() -> list[str]:
+    def row(left: str, right: str) -> str:
+        return f"{left:<66}{right}"
+
+    return [
+        "[ Context 'internal' created by 'pbx_config' ]",
+        row("  '4224' =>         hint: Custom:DND4224", "[extensions.conf:15]"),
+        row("                    1. Answer()", "[extensions.conf:18]"),
+        row("                    2. Wait(30)", "[extensions.conf:19]"),
+        row("                    3. Hangup()", "[extensions.conf:20]"),
+        row("  '_X.' =>          1. Answer()", "[extensions.conf:74]"),
+        row("                    2. Wait(5)", "[extensions.conf:75]"),
+        row("                    3. Hangup()", "[extensions.conf:76]"),
+        "",
+        "-= 2 extensions (7 priorities) in 1 context. =-",
+    ]
+
+
+def phone_lab_config(
+    people: dict[str, str], *, queues: dict[str, list[str]] | None = None
+) -> PbxConfig:
+    """A FreePBX-like PBX for call flows: ``people`` (number -> caller ID name) are PJSIP
+    endpoints of context ``from-internal`` whose extensions Dial them, with hints
+    ``PJSIP/<n>&Custom:DND<n>``; ``queues`` (name -> member interfaces) are static queues,
+    reached on extensions 5000, 5001... Outside numbers go out through endpoint ``trunk``."""
+    internal = {
+        number: Extension([("Dial", f"PJSIP/{number},30")], f"PJSIP/{number}&Custom:DND{number}")
+        for number in people
+    }
+    config_queues = {}
+    for index, (name, interfaces) in enumerate((queues or {}).items()):
+        internal[str(5000 + index)] = Extension([("Answer", ""), ("Queue", f"{name},t,,,300")])
+        members = [QueueMember(i, people.get(i.partition("/")[2], "")) for i in interfaces]
+        config_queues[name] = Queue(name, members)
+    return PbxConfig(
+        dialplan=Dialplan({"from-internal": internal}),
+        queues=config_queues,
+        endpoints=dict(people),
+    )

@@ -1,0 +1,225 @@
+"""The simulated PBX's live state: AstDB, device states, hints, queue members, channels.
+
+Every change that Asterisk would announce goes out through the ``emit`` callback as an event:
+``DeviceStateChange`` on every device state publication (even an unchanged one, as Asterisk
+does), ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`` and the
+``Queue:<name>_avail`` device only when a member's status changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from types import MappingProxyType
+
+from bridge.ami.protocol import Header
+from bridge.pbxsim.channels import Channel
+from bridge.pbxsim.config import PbxConfig, Queue, QueueMember
+from bridge.pbxsim.devstate import aggregate_states, channels_state
+from bridge.pbxsim.events import event
+
+DEVICE_STATES = (
+    "UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE",
+    "ONHOLD",
+)  # fmt: skip
+_EXTENSION_STATE = MappingProxyType({
+    "UNKNOWN": 0, "NOT_INUSE": 0, "INUSE": 1, "BUSY": 2, "INVALID": 4, "UNAVAILABLE": 4,
+    "RINGING": 8, "RINGINUSE": 9, "ONHOLD": 16,
+})  # fmt: skip
+_EXTENSION_TEXT = MappingProxyType({
+    -1: "Unknown", 0: "Idle", 1: "InUse", 2: "Busy", 4: "Unavailable", 8: "Ringing",
+    9: "InUse&Ringing", 16: "Hold", 17: "InUse&Hold",
+})  # fmt: skip
+Emit = Callable[[list[Header]], object]
+
+
+def extension_state_text(status: int) -> str:
+    """Asterisk's ``StatusText`` of an extension state number."""
+    return _EXTENSION_TEXT.get(status, "Unknown")
+
+
+class PbxState:
+    """State shared by every session of one simulated PBX."""
+
+    def __init__(self, config: PbxConfig, emit: Emit) -> None:
+        self.config = config
+        self.astdb: dict[str, str] = {}
+        self.device_states: dict[str, str] = {}
+        self.globals: dict[str, str] = {}
+        self.channels: dict[str, Channel] = {}
+        self._emit = emit
+        self.published: dict[str, None] = {}  # devices whose state was announced, in order
+        self._hint_status: dict[tuple[str, str], int] = {}
+        self._queue_avail: dict[str, str] = {}
+        self._local_sequence = 0
+        self._uniqueid_sequence = 0
+
+    def emit(self, headers: list[Header]) -> None:
+        """Broadcast one event to the sessions that take it."""
+        self._emit(headers)
+
+    # -- identifiers ---------------------------------------------------------------------------
+    def next_local_id(self) -> str:
+        """The next Local channel number, as the 8 hex digits of ``Local/x@y-0000001a;1``."""
+        value, self._local_sequence = self._local_sequence, self._local_sequence + 1
+        return f"{value:08x}"
+
+    def next_uniqueid(self) -> str:
+        """The next channel Uniqueid: ``<epoch seconds>.<sequence>``."""
+        value, self._uniqueid_sequence = self._uniqueid_sequence, self._uniqueid_sequence + 1
+        return f"{int(time.time())}.{value}"
+
+    # -- device and extension states -----------------------------------------------------------
+    def device_state(self, device: str) -> str:
+        """A device's state: explicit (set by Setvar or a test) first, then derived."""
+        explicit = self.device_states.get(device)
+        if explicit is not None:
+            return explicit
+        if device.startswith("Queue:") and device.endswith("_avail"):
+            queue = self.config.queues.get(device[6:-6])
+            return "INUSE" if queue is None or not self._has_available(queue) else "NOT_INUSE"
+        if device.startswith("Custom:"):
+            return "UNKNOWN"
+        channels = [channel for channel in self.channels.values() if channel.device == device]
+        if device.startswith("Local/"):  # core_local.c: in use while any of its channels lives
+            exten, _, context = device[6:].partition("/")[0].partition("@")
+            if self.config.dialplan.apps(context, exten) is None:
+                return "INVALID"
+            return "INUSE" if channels else "NOT_INUSE"
+        return channels_state(channels)
+
+    def extension_state(self, context: str, exten: str) -> tuple[str, int]:
+        """``(hint, status)`` of an extension; status -1 when it has no hint."""
+        hint = self.config.dialplan.hint(context, exten)
+        if not hint:
+            return "", -1
+        states = [self.device_state(device) for device in hint.split("&")]
+        return hint, _EXTENSION_STATE.get(aggregate_states(states), -1)
+
+    def set_device_state(self, device: str, state: str) -> None:
+        """Set a device's state explicitly (``Custom:`` ones are kept in AstDB too) and publish."""
+        self.device_states[device] = state
+        if device.startswith("Custom:"):
+            self.astdb[f"/CustomDevstate/{device[7:]}"] = state
+        self.publish(device)
+
+    def publish(self, device: str, repeat: int = 1) -> None:
+        """Announce a device's state as Asterisk does (see the module docstring)."""
+        self.publish_device(device, repeat)
+        self.publish_members(device)
+
+    def publish_device(self, device: str, repeat: int = 1) -> None:
+        """``ExtensionStatus`` of changed hints, then ``repeat`` times ``DeviceStateChange``."""
+        state = self.device_state(device)
+        self.published[device] = None
+        self._publish_hints(device)
+        for _ in range(repeat):
+            self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
+
+    def publish_members(self, device: str) -> None:
+        """``QueueMemberStatus`` of members on ``device`` whose status changed, and availability."""
+        for queue in self.config.queues.values():
+            changed = [m for m in queue.members if m.device == device and self._restate(m)]
+            for member in changed:
+                self._emit(member_status_event(queue, member))
+            if changed:
+                self.publish_avail(queue)
+
+    def sync(self) -> None:
+        """Take the current hint and member states as known, without events (at start-up)."""
+        for context, exten, _ in self.config.dialplan.hints():
+            self._hint_status[(context, exten)] = self.extension_state(context, exten)[1]
+        for queue in self.config.queues.values():
+            for member in queue.members:
+                self._restate(member)
+            self._queue_avail[queue.name] = self.device_state(f"Queue:{queue.name}_avail")
+
+    def _publish_hints(self, device: str) -> None:
+        for context, exten, hint in self.config.dialplan.hints():
+            if device not in hint.split("&"):
+                continue
+            status = self.extension_state(context, exten)[1]
+            if self._hint_status.get((context, exten)) == status:
+                continue
+            self._hint_status[(context, exten)] = status
+            self._emit(
+                event(
+                    "ExtensionStatus",
+                    "call",
+                    [
+                        ("Exten", exten),
+                        ("Context", context),
+                        ("Hint", hint),
+                        ("Status", str(status)),
+                        ("StatusText", extension_state_text(status)),
+                    ],
+                )
+            )
+
+    def _restate(self, member: QueueMember) -> bool:
+        status = DEVICE_STATES.index(self.device_state(member.device))
+        changed = member.status is not None and member.status != status
+        member.status = status
+        return changed
+
+    def _has_available(self, queue: Queue) -> bool:
+        return any(member_available(m) for m in queue.members)
+
+    def publish_avail(self, queue: Queue, *, always: bool = False) -> None:
+        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed (or ``always``)."""
+        device = f"Queue:{queue.name}_avail"
+        state = self.device_state(device)
+        if always or self._queue_avail.get(queue.name) != state:
+            self._queue_avail[queue.name] = state
+            self.published[device] = None
+            self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
+
+
+def member_status_event(
+    queue: Queue, member: QueueMember, name: str = "QueueMemberStatus"
+) -> list[Header]:
+    """``QueueMemberStatus`` of one member (or another event of the same fields: ``name``)."""
+    return event(
+        name,
+        "agent",
+        [
+            ("Queue", queue.name),
+            ("MemberName", member.name or member.interface),
+            ("Interface", member.interface),
+            *member_headers(member, member.status or 0)[2:13],
+            ("Ringinuse", str(int(member.ringinuse))),
+            ("Wrapuptime", str(member.wrapuptime)),
+        ],
+    )
+
+
+def member_headers(member: QueueMember, status: int) -> list[Header]:
+    """A member's fields as ``QueueMember`` (QueueStatus) lists them, from ``Name`` on."""
+    return [
+        ("Name", member.name or member.interface),
+        ("Location", member.interface),
+        ("StateInterface", member.device),
+        ("Membership", member.membership),
+        ("Penalty", str(member.penalty)),
+        ("CallsTaken", str(member.calls_taken)),
+        ("LastCall", str(member.last_call)),
+        ("LastPause", str(member.last_pause)),
+        ("LoginTime", str(member.login_time)),
+        ("InCall", str(int(member.in_call))),
+        ("Status", str(status)),
+        ("Paused", str(int(member.paused))),
+        ("PausedReason", member.paused_reason),
+        ("Wrapuptime", str(member.wrapuptime)),
+    ]
+
+
+# ast_device_state values a member cannot take calls in, whatever its ringinuse
+_UNREACHABLE = (4, 5)  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
+
+
+def member_available(member: QueueMember) -> bool:
+    """app_queue.c's ``is_member_available`` (wrap-up time aside): not paused, and idle or of
+    unknown state, or in use with ``ringinuse``; never while invalid or unavailable."""
+    if member.paused or member.status in _UNREACHABLE:
+        return False
+    return member.status in (None, 0, 1) or member.ringinuse

@@ -1,0 +1,66 @@
+"""The list actions a client re-syncs with: ``DeviceStateList`` and ``ExtensionStateList``.
+
+As Asterisk 22 answers them (``res/res_manager_devicestate.c``, ``main/pbx.c``):
+``Response: Success`` / ``EventList: start`` (``Device State Changes will follow``,
+``Extension Statuses will follow``), one ``DeviceStateChange`` per device in the device state
+cache or one ``ExtensionStatus`` per hint (pattern hints left out), each with ``ActionID`` right
+after ``Event`` and no ``Privilege``, then ``DeviceStateListComplete`` /
+``ExtensionStateListComplete`` with ``EventList: Complete`` and ``ListItems``.
+
+The simulated cache holds what Asterisk's would: every PJSIP endpoint (published at start-up),
+every ``Custom:`` state kept in the AstDB (``CustomDevstate``), and every device published since.
+"""
+
+from __future__ import annotations
+
+from bridge.ami.protocol import Header
+from bridge.pbxsim.session import ActionHandler, Reply
+from bridge.pbxsim.state import PbxState, extension_state_text
+
+
+class SyncActions:
+    """Handlers of ``DeviceStateList`` and ``ExtensionStateList``."""
+
+    def __init__(self, state: PbxState) -> None:
+        self._state = state
+
+    def handlers(self) -> dict[str, ActionHandler]:
+        """Lower-case action name -> handler."""
+        return {
+            "devicestatelist": self.device_state_list,
+            "extensionstatelist": self.extension_state_list,
+        }
+
+    def known_devices(self) -> list[str]:
+        """The devices a ``DeviceStateList`` reports, in a stable order."""
+        state = self._state
+        devices = [f"PJSIP/{endpoint}" for endpoint in state.config.endpoints]
+        devices += [
+            "Custom:" + key.removeprefix("/CustomDevstate/")
+            for key in state.astdb
+            if key.startswith("/CustomDevstate/")
+        ]
+        devices += list(state.published) + list(state.device_states)
+        return list(dict.fromkeys(devices))
+
+    def _item(self, reply: Reply, name: str, headers: list[Header]) -> None:
+        reply.session.send([("Event", name), *reply.action_id, *headers])
+
+    def device_state_list(self, reply: Reply) -> None:
+        devices = self.known_devices()
+        reply.list_start("Device State Changes will follow")
+        for device in devices:
+            state = self._state.device_state(device)
+            self._item(reply, "DeviceStateChange", [("Device", device), ("State", state)])
+        reply.list_complete("DeviceStateListComplete", len(devices))
+
+    def extension_state_list(self, reply: Reply) -> None:
+        hints = [h for h in self._state.config.dialplan.hints() if not h[1].startswith("_")]
+        reply.list_start("Extension Statuses will follow")
+        for context, exten, hint in hints:
+            status = self._state.extension_state(context, exten)[1]
+            self._item(reply, "ExtensionStatus", [
+                ("Exten", exten), ("Context", context), ("Hint", hint), ("Status", str(status)),
+                ("StatusText", extension_state_text(status)),
+            ])  # fmt: skip
+        reply.list_complete("ExtensionStateListComplete", len(hints))
