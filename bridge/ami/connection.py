@@ -55,7 +55,12 @@ class ConnectFailed(Exception):
 
 
 class LoginRefused(Exception):
-    """Asterisk refused the Challenge or the Login, or did not answer them."""
+    """Asterisk refused the Challenge or the Login."""
+
+
+class LoginUnanswered(Exception):
+    """The connection dropped, or nothing answered in time, before the login was answered:
+    nothing was said about the secret (a proxy, a port that is not AMI, Asterisk restarting)."""
 
 
 async def connect(
@@ -126,8 +131,8 @@ async def ask(
 
 
 async def log_in(protocol: ClientProtocol, endpoint: AmiEndpoint, within: float) -> None:
-    """Challenge (md5) and Login, with events on; LoginRefused when either is refused or not
-    answered within ``within`` seconds."""
+    """Challenge (md5) and Login, with events on; LoginRefused when either is refused,
+    LoginUnanswered when it is not answered within ``within`` seconds."""
     try:
         challenge = ""
         if endpoint.auth is AmiAuth.MD5:
@@ -137,8 +142,10 @@ async def log_in(protocol: ClientProtocol, endpoint: AmiEndpoint, within: float)
                 message = reply.response.get("Message", "")
                 raise LoginRefused(f"MD5 challenge refused: {message}")
         reply = await ask(protocol, login_action(endpoint, challenge), within)
-    except (TimeoutError, AmiDisconnected) as exc:
-        raise LoginRefused(f"no answer to the login ({type(exc).__name__})") from None
+    except TimeoutError:
+        raise LoginUnanswered("no answer to the login in time") from None
+    except AmiDisconnected:
+        raise LoginUnanswered("the connection closed before the login was answered") from None
     except InvalidValue:
         raise LoginRefused("the AMI username or secret holds a line break") from None
     if reply.response.get("Response") != "Success":

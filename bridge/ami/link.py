@@ -19,11 +19,13 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 
+from bridge.ami.action_log import ActionListener, ActionLog
 from bridge.ami.connection import (
     AmiEndpoint,
     AmiReply,
     ConnectFailed,
     LoginRefused,
+    LoginUnanswered,
     ask,
     connect,
     keep_alive,
@@ -36,26 +38,6 @@ from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
 from bridge.settings import AmiSettings
 
 log = logging.getLogger(__name__)
-action_log = logging.getLogger("bridge.ami.actions")
-# Actions that only read: logged at DEBUG when they are answered.
-READS = frozenset(
-    (
-        "Ping",
-        "DBGet",
-        "DBGetTree",
-        "Getvar",
-        "DeviceStateList",
-        "ExtensionStateList",
-        "CoreShowChannels",
-        "QueueStatus",
-        "QueueSummary",
-        "ListCommands",
-    )
-)
-
-
-# (core server slug, action, outcome, seconds): metrics listen here.
-ActionListener = Callable[[str, str, str, float], None]
 
 
 class LinkState(StrEnum):
@@ -91,7 +73,7 @@ class AmiLink:
         self._on_event = on_event
         self._on_state = on_state
         self._on_ready = on_ready
-        self._on_action = on_action
+        self._actions = ActionLog(name, on_action)
         self._state = LinkState.DISCONNECTED
         self._state_changed = asyncio.Condition()
         self._protocol: ClientProtocol | None = None
@@ -152,10 +134,10 @@ class AmiLink:
             within = answer_within or self._settings.action_timeout
             reply = await ask(protocol, headers, within, expect_list=expect_list)
         except TimeoutError:
-            self._done(action, "timeout", started)
+            self._actions.done(action, "timeout", started)
             raise AmiTimeout(f"Asterisk did not answer {action} in time") from None
         except AmiDisconnected:
-            self._done(action, "disconnected", started)
+            self._actions.done(action, "disconnected", started)
             raise AmiUnavailable(
                 f"The AMI link to core server {self.name} dropped before Asterisk answered"
                 f" {action}; it was not sent again",
@@ -163,11 +145,11 @@ class AmiLink:
             ) from None
         if str(reply.response.get("Response", "")).lower() in ("error", "fail", "failure"):
             message = str(reply.response.get("Message", ""))
-            self._done(action, "error", started, message)
+            self._actions.done(action, "error", started, message)
             raise AmiActionFailed(
                 f"Asterisk refused {action}: {message}", action=action, amiMessage=message
             )
-        self._done(action, "ok", started)
+        self._actions.done(action, "ok", started)
         return reply
 
     async def _supervise(self) -> None:
@@ -218,6 +200,9 @@ class AmiLink:
             except LoginRefused as exc:
                 log.error("AMI %s: %s", self.name, exc)
                 return _Outcome.LOGIN_FAILED
+            except LoginUnanswered as exc:
+                log.warning("AMI %s: %s: %s", self.name, endpoint, exc)
+                return _Outcome.UNREACHABLE
             log.info("AMI %s: logged in to %s", self.name, endpoint)
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
@@ -249,17 +234,6 @@ class AmiLink:
             raise
         except Exception:
             log.exception("AMI %s: start-up work after login failed", self.name)
-
-    def _done(self, action: str, outcome: str, started: float, message: str = "") -> None:
-        """One log line per AMI action: its name and outcome, never its headers (secrets)."""
-        seconds = time.perf_counter() - started
-        shown = f"{outcome}: {message}" if message else outcome
-        # reads (the sync after every login asks for thousands of values) at DEBUG, unless
-        # they time out or the link drops; what changes something on the PBX at INFO
-        level = logging.DEBUG if action in READS and outcome in ("ok", "error") else logging.INFO
-        action_log.log(level, "AMI %s %s %s %.1f ms", self.name, action, shown, seconds * 1000)
-        if self._on_action is not None:
-            self._on_action(self.name, action, outcome, seconds)
 
     def _on_lost(self) -> None:
         # At once, not when the supervisor next runs: nothing may be sent on a dead link.

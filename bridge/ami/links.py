@@ -14,9 +14,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bridge.ami.action_log import ActionListener
 from bridge.ami.connection import AmiAuth, AmiEndpoint
 from bridge.ami.events import EventHandler, EventRouter
-from bridge.ami.link import ActionListener, AmiLink, LinkState
+from bridge.ami.link import AmiLink, LinkState
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState

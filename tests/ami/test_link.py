@@ -13,7 +13,7 @@ from bridge.ami.protocol import Message
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
 from bridge.pbxsim import SimulatedPbx
 from bridge.settings import AmiSettings
-from tests.ami.links import FAST, LOST, OK, Recorder, until
+from tests.ami.links import FAST, LOST, OK, LinkFactory, Recorder, until
 
 
 async def test_logs_in_and_runs_actions(pbx: SimulatedPbx, make_link: Any) -> None:
@@ -192,3 +192,32 @@ async def test_unreachable_server_backs_off(make_link: Any, pbx: SimulatedPbx) -
     attempts = recorder.states.count(LinkState.CONNECTING)
     # the delay doubles from 0.01 s to at most 0.05 s: a handful of tries, not a busy loop
     assert 2 <= attempts <= 30
+
+
+async def test_a_connection_dropped_before_the_login_answer_is_no_refusal() -> None:
+    """A host that accepts and closes (a proxy, a port that is not AMI, Asterisk restarting)
+    says nothing about the secret: the link retries with back-off and never counts it as a
+    refused login (which would end in loginFailed and a wait of login_retry_interval)."""
+    accepted = 0
+
+    async def accept_and_close(_r: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        writer.write(b"Asterisk Call Manager/11.0.0\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(accept_and_close, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    factory = LinkFactory(lambda: port)
+    recorder = Recorder()
+    try:
+        link = factory(settings=FAST, recorder=recorder)
+        async with asyncio.timeout(5):
+            await recorder.attempts_ended(5)
+        assert LinkState.LOGIN_FAILED not in recorder.states
+        assert link.state is not LinkState.LOGIN_FAILED and accepted >= 5
+    finally:
+        await factory.close()
+        server.close()
+        await server.wait_closed()
