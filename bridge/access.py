@@ -1,4 +1,4 @@
-"""Who may see and do what (DESIGN.md section 3), decided on the snapshot alone.
+"""Who may see and do what (docs/schema.md), decided on the snapshot alone.
 
 A grant ``(account, permission_id, action)`` covers every object carrying that permission id.
 An account linked to a directory user also views that user, its core server and its extensions,

@@ -1,4 +1,4 @@
-"""Actions on Asterisk: originate and DND (DESIGN.md section 6). Nothing here knows HTTP."""
+"""Actions on Asterisk: originate and DND (docs/ami.md). Nothing here knows HTTP."""
 
 from __future__ import annotations
 

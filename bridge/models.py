@@ -1,4 +1,4 @@
-"""The SQL schema admins seed (DESIGN.md section 5), as SQLAlchemy 2 typed models.
+"""The SQL schema admins seed (docs/schema.md), as SQLAlchemy 2 typed models.
 
 Every id, permission id, configuration id and created_at has a database-side default, so an admin
 may INSERT without them. ``migrations/versions`` builds the same schema by hand; a test compares

@@ -13,7 +13,8 @@ EventHandler = Callable[[str, Message], None]
 
 
 class EventRouter:
-    """Routes a link's events by name through one dict (the fast way: notes/panoramisk.md)."""
+    """Routes a link's events by name through one dict: one lookup per event, however many
+    handlers are bound."""
 
     def __init__(self, core_server_id: str, bindings: dict[str, list[EventHandler]]) -> None:
         self.core_server_id = core_server_id

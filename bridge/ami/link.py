@@ -1,6 +1,6 @@
 """AmiLink: one supervised AMI connection to one core server.
 
-The wrapper notes/panoramisk.md asks for: an explicit state (``connecting``, ``connected``,
+What panoramisk 1.4 alone lacks under faults: an explicit state (``connecting``, ``connected``,
 ``disconnected``, ``loginFailed``); reconnection with exponential back-off and jitter; a cap on
 failed logins, after which the link waits ``login_retry_interval`` instead of hammering Asterisk
 (fail2ban counts failed logins); its own heartbeat (Ping with a timeout; after

@@ -1,4 +1,4 @@
-"""panoramisk's AMI protocol with the sharp edges of notes/panoramisk.md filed off.
+"""panoramisk's AMI protocol with the sharp edges it shows under faults filed off.
 
 - Bytes are parsed by :class:`bridge.ami.protocol.AmiParser`: UTF-8 split across reads survives.
 - A reply goes to its pending action (panoramisk's ``Action`` decides when it is complete); every

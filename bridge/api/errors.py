@@ -98,7 +98,7 @@ def answering(
 
 def get_only(handler: Handler) -> Handler:
     """A route that answers GET (and HEAD); other methods get 405 with ``Allow``. Then, as on
-    every route, a browser request from a foreign page gets 403 (DESIGN.md section 10)."""
+    every route, a browser request from a foreign page gets 403 (docs/api.md, "CORS")."""
 
     @functools.wraps(handler)
     async def only(request: web.Request) -> web.StreamResponse:

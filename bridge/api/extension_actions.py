@@ -16,7 +16,7 @@ from bridge.keys import actions_key
 
 
 async def originate(request: web.Request, target: Target) -> web.Response:
-    # DESIGN.md section 2's order: the body (413, 400), the right (403), the rate (429),
+    # the order of decisions (docs/api.md): the body (413, 400), the right (403), the rate (429),
     # the value (422).
     body = await json_object(request)
     server, extension = _allowed(target, Action.ORIGINATE)

@@ -1,4 +1,4 @@
-"""Licensing (DESIGN.md section 4).
+"""Licensing (docs/schema.md, "Licensing").
 
 A user is licensed/full when its license is of its own core server, of kind ``full``, not
 expired, and the user is within the license's seats, counting that core server's users on the

@@ -1,4 +1,4 @@
-"""Call segments: an extension's live channels in the shape of DESIGN.md section 2.
+"""Call segments: an extension's live channels in the shape docs/api.md gives.
 
 One segment per channel of the extension's device. ``callerId`` is the other party as the phone
 shows it (the channel's connected line), with the id of that party's extension when it is one of

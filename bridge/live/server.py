@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from bridge.live.channels import ChannelInfo, ChannelTable
 
 UNKNOWN = "UNKNOWN"
-# Asterisk's AST_DEVICE_* numbers, as QueueMember(Status) gives them (DESIGN.md section 6).
+# Asterisk's AST_DEVICE_* numbers, as QueueMember(Status) gives them (docs/ami.md).
 MEMBER_STATES = (
     "UNKNOWN",
     "NOT_INUSE",

@@ -1,4 +1,4 @@
-"""Browsers (DESIGN.md section 10): a foreign page's request is refused before anything is done,
+"""Browsers (docs/api.md, "CORS"): a foreign page's request is refused before anything is done,
 request bodies are JSON only, and the event stream follows the same origin rule.
 
 Browsers' headers are sent by hand, as a page at another origin would make the browser send

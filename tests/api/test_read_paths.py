@@ -1,4 +1,4 @@
-"""Every GET path of DESIGN.md section 1, in both forms and mixed, over a real port."""
+"""Every GET path of the API (docs/api.md), in both forms and mixed, over a real port."""
 
 from __future__ import annotations
 

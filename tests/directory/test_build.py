@@ -1,4 +1,4 @@
-"""Licensing and bindings, decided when a snapshot is built (DESIGN.md section 4)."""
+"""Licensing and bindings, decided when a snapshot is built (docs/schema.md)."""
 
 from __future__ import annotations
 

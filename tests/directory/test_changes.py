@@ -21,7 +21,7 @@ from tests.conftest import StartBridge
 from tests.support import P, Seed, basic, call
 from tests.world import World
 
-VISIBLE_WITHIN = 1.0  # seconds: the contract (DESIGN.md section 5)
+VISIBLE_WITHIN = 1.0  # seconds: the contract (docs/schema.md)
 
 
 async def eventually(probe: Callable[[], Awaitable[bool]]) -> None:

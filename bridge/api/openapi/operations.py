@@ -1,7 +1,7 @@
 """Operations: one per method of each grammar path (from ``ENDPOINTS``), and ``/healthz`` and
 ``/openapi.json`` (the event stream's is in :mod:`.stream`).
 
-Each operation lists every status it can answer, following DESIGN.md section 2's order of
+Each operation lists every status it can answer, following the API's order of
 decisions: 403 (a foreign origin) everywhere; 401 and 429 (login-busy) wherever credentials
 are checked; 404 wherever the path names objects; 400 for lists (``limit``/``offset``) and
 action bodies; 408, 413, 415, 422, 502, 503, 504 for actions. 405 and unknown-path 404s belong
