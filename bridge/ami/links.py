@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -105,8 +106,16 @@ class LinkRegistry:
                 live.set_ami_status(str(state))
 
         async def on_ready(link: AmiLink) -> None:
-            numbers = self._numbers_of(server.id)
-            await sync_live_state(link, updater, self._settings.dnd, numbers)
+            # A sync that timed out (a big or busy PBX) is tried again, with back-off, as long
+            # as the link is up: nothing live would be known until it drops otherwise.
+            delay = self._settings.ami.reconnect_min
+            while not await sync_live_state(
+                link, updater, self._settings.dnd, self._numbers_of(server.id)
+            ):
+                if link.state is not LinkState.CONNECTED:
+                    return  # the next login syncs
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                delay = min(delay * 2, self._settings.ami.reconnect_max)
 
         router = EventRouter(server.id, bindings)
         link = AmiLink(

@@ -150,3 +150,21 @@ async def test_dnd_sync_falls_back_to_dbget_per_extension(
     assert (await get(client, ext_path(pbx_world, "100")))["dnd"] is False
     asked = sorted(r.message["Key"] for r in pbx.actions("DBGet"))
     assert asked == sorted(["100", "101", "102", "103", "104", "105", "106", "107", "108"])
+
+
+async def test_a_sync_that_times_out_is_tried_again_on_the_same_link(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """A PBX slow to list its devices (a big one, or a busy one) must not leave the live values
+    unknown until the link drops: the sync is tried again, with back-off, while the link is up."""
+    pbx.astdb["/DND/101"] = "YES"
+    pbx.stall("DeviceStateList")
+    client = await start_bridge(ami={"action_timeout": 0.3, "reconnect_min": 0.05})
+    await connected(client, pbx)
+    async with asyncio.timeout(5):
+        await pbx.wait_for_action("DeviceStateList", count=2)  # the first timed out
+    pbx.unstall("DeviceStateList")
+    live = client.app[live_key]
+    await eventually(lambda: all(s.synced for s in live if s.ami_status == "connected"))
+    assert (await get(client, ext_path(pbx_world, "101")))["dnd"] is True
+    assert pbx.login_attempts == 1  # on the same link, with no reconnect
