@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import socket
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -100,6 +101,13 @@ class Seed:
 
     async def permission_of(self, model: type[models.Base], row_id: str) -> str:
         return str((await self.row(model, row_id))["permission_id"])
+
+
+def free_port() -> int:
+    """A port nothing listens on now (for a server process to take)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:

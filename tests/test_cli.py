@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ from bridge import migrate
 from bridge.db import create_engine
 from tests.conftest import BACKENDS
 from tests.support import P, Seed, basic
+from tests.test_serve import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_EXAMPLE = ROOT / "config" / "seed.example.sql"
@@ -45,12 +45,6 @@ async def bridge(*args: str, url: str, stdin: str = "", **env: str) -> tuple[int
         out, err = await process.communicate(stdin.encode())
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
@@ -122,65 +116,36 @@ async def test_account_add_and_hash_password(database_url: str, seed: Seed) -> N
     assert "s3cret" not in out
 
 
-async def test_seed_example_then_serve_then_sigterm(database_url: str) -> None:
+async def test_seed_example_then_serve_then_sigterm(database_url: str, tmp_path: Path) -> None:
     """config/seed.example.sql runs on both databases; the seed page's GET curl lines answer;
     SIGTERM stops the service with exit code 0."""
     code, _, err = await bridge("db", "seed", str(SEED_EXAMPLE), url=database_url)
     assert code == 0, err
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bridge",
-        "serve",
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "BRIDGE_DATABASE_URL": database_url, "BRIDGE_HTTP_PORT": str(port)},
-    )
-    try:
+    async with (
+        serving(database_url, tmp_path) as (port, log, _),
+        aiohttp.ClientSession() as session,
+    ):
         base = f"http://127.0.0.1:{port}"
-        async with aiohttp.ClientSession() as session:
-            await _wait_until_up(session, base)
-            auth = basic("manager", "manag3rpa55word")
-            cs = f"{base}{P}/coreServers/{SEED_PAGE_CS}"
-            for path in (
-                f"{cs}/extensions",
-                f"{cs}/extensions/{SEED_PAGE_EXT}",
-                f"{cs}/users/{SEED_PAGE_USER}/extensions",
-                f"{cs}/users/{SEED_PAGE_USER}/extensions/{SEED_PAGE_EXT}",
-                f"{cs}/queues/{SEED_PAGE_QUEUE}/agents/{SEED_PAGE_AGENT}/extension",
-            ):
-                async with session.get(path, headers=auth) as response:
-                    assert response.status == 200, path
-                    body = await response.json()
-                    one = body[0] if isinstance(body, list) else body
-                    assert one["extensionNumber"] == "4224"
-                    assert one["displayName"] == "Michael Y"
-            async with session.get(
-                f"{cs}/extensions", headers=basic("wallboard", "wallb0ard-pa55")
-            ) as response:
-                assert [e["extensionNumber"] for e in await response.json()] == ["4224", "4225"]
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.stderr is not None
-    log = (await process.stderr.read()).decode()
-    assert "manag3rpa55word" not in log
-
-
-async def _wait_until_up(session: aiohttp.ClientSession, base: str) -> None:
-    async with asyncio.timeout(30):
-        while True:
-            try:
-                async with session.get(f"{base}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.05)  # waiting for another process to listen
+        auth = basic("manager", "manag3rpa55word")
+        cs = f"{base}{P}/coreServers/{SEED_PAGE_CS}"
+        for path in (
+            f"{cs}/extensions",
+            f"{cs}/extensions/{SEED_PAGE_EXT}",
+            f"{cs}/users/{SEED_PAGE_USER}/extensions",
+            f"{cs}/users/{SEED_PAGE_USER}/extensions/{SEED_PAGE_EXT}",
+            f"{cs}/queues/{SEED_PAGE_QUEUE}/agents/{SEED_PAGE_AGENT}/extension",
+        ):
+            async with session.get(path, headers=auth) as response:
+                assert response.status == 200, path
+                body = await response.json()
+                one = body[0] if isinstance(body, list) else body
+                assert one["extensionNumber"] == "4224"
+                assert one["displayName"] == "Michael Y"
+        async with session.get(
+            f"{cs}/extensions", headers=basic("wallboard", "wallb0ard-pa55")
+        ) as response:
+            assert [e["extensionNumber"] for e in await response.json()] == ["4224", "4225"]
+    assert "manag3rpa55word" not in log.read_text()
 
 
 async def test_seed_example_runs_through_the_drivers(database_url: str) -> None:

@@ -7,12 +7,13 @@ import json
 import os
 import shlex
 import shutil
-import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
+
+from tests.support import free_port
+from tests.test_serve import stopped_at_the_end
 
 # The curl lines of the iSymphony 3.2 "Extensions" page, as the page prints them.
 EXAMPLES = Path(__file__).resolve().parent / "data" / "seed_curl_examples.txt"
@@ -20,12 +21,6 @@ EXAMPLES = Path(__file__).resolve().parent / "data" / "seed_curl_examples.txt"
 
 def curl_lines() -> list[str]:
     return [line for line in EXAMPLES.read_text().splitlines() if line.startswith("curl ")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_every_curl_line_of_the_page_works_against_the_demo() -> None:
@@ -45,7 +40,7 @@ async def test_every_curl_line_of_the_page_works_against_the_demo() -> None:
         stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-    try:
+    async with stopped_at_the_end(process):
         await wait_until_up(port)
         for line in lines:
             args = shlex.split(line.replace("localhost:58080", f"localhost:{port}"))
@@ -77,13 +72,6 @@ async def test_every_curl_line_of_the_page_works_against_the_demo() -> None:
                     "configurationId",
                     "permissionId",
                 ]
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     assert process.stderr is not None
     log = (await process.stderr.read()).decode()
     assert "SIMULATED PBX" in log

@@ -15,8 +15,7 @@ from typing import NamedTuple
 import aiohttp
 
 from bridge.pbxsim import SimulatedPbx
-from tests.support import P, Seed, basic
-from tests.test_cli import free_port
+from tests.support import P, Seed, basic, free_port
 from tests.world import World
 
 
@@ -77,6 +76,23 @@ class Served(NamedTuple):
 
 
 @contextlib.asynccontextmanager
+async def stopped_at_the_end(
+    process: asyncio.subprocess.Process,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """SIGTERM after the block, and the process must exit 0 within 30 s; killed if the block
+    fails or the process does not stop."""
+    try:
+        yield process
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
 async def serving(
     database_url: str, tmp_path: Path, file_limit: int | None = None, **env: str
 ) -> AsyncIterator[Served]:
@@ -87,17 +103,12 @@ async def serving(
     port = free_port()
     process = await start_serve(database_url, port, notify, log, file_limit, **env)
     try:
-        async with asyncio.timeout(30):
-            ready = await notify.receive()
-        assert ready.startswith("READY=1")
-        yield Served(port, log, process)
-        process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
-            assert await process.wait() == 0
+        async with stopped_at_the_end(process):
+            async with asyncio.timeout(30):
+                ready = await notify.receive()
+            assert ready.startswith("READY=1")
+            yield Served(port, log, process)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
         notify.close()
 
 
