@@ -32,7 +32,7 @@ from bridge.server import BridgeRunner
 from bridge.settings import Settings
 from tests.support import Seed
 
-pytest_plugins = ["tests.world", "tests.pbx", "tests.tls"]
+pytest_plugins = ["tests.world", "tests.pbx", "tests.tls", "tests.replays"]
 
 POSTGRES_URL = os.environ.get(
     "BRIDGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
