@@ -1,6 +1,6 @@
 """The docs name real things: every module path in the README and docs/ exists, every
-``module.py Name`` of docs/architecture.md is defined there, and nothing points outside the
-repository."""
+``module.py Name`` of docs/architecture.md is defined there, and no page leans on a document
+the repository does not have."""
 
 from __future__ import annotations
 
@@ -25,10 +25,9 @@ def test_every_module_path_exists(page: Path) -> None:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_nothing_points_outside_the_repository(page: Path) -> None:
-    text = page.read_text(encoding="utf-8")
-    assert "../shared" not in text and "shared/ami-captures" not in text
-    assert "DESIGN.md" not in text
+def test_no_page_leans_on_a_contract_outside_the_repository(page: Path) -> None:
+    # (.ci/run refuses any tracked file that names the workshop folder beside the project)
+    assert "DESIGN.md" not in page.read_text(encoding="utf-8")
 
 
 def test_every_step_of_the_architecture_names_a_real_owner() -> None:

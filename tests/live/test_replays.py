@@ -30,7 +30,7 @@ async def stream_of(
     ws: aiohttp.ClientWebSocketResponse, quiet: float = 0.5
 ) -> list[dict[str, Any]]:
     """Every event until the stream has been quiet for ``quiet`` seconds."""
-    events = []
+    events: list[dict[str, Any]] = []
     while True:
         try:
             message = await ws.receive(timeout=quiet)
