@@ -142,18 +142,18 @@ class ActionService:
             action_id,
             PendingOriginate(server.slug, extension.number, destination, time.monotonic()),
         )
-        log.info(
+        try:
+            await link.send(headers)
+        except BaseException:
+            self.originates.forget(action_id)
+            raise
+        log.info(  # once Asterisk took it: a refused one is the 503's access line, not this
             "originate %s -> %s on %s sent (%s)",
             extension.number,
             destination,
             server.slug,
             action_id,
         )
-        try:
-            await link.send(headers)
-        except BaseException:
-            self.originates.forget(action_id)
-            raise
         return action_id
 
     async def set_dnd(self, server: CoreServerEntry, extension: ExtensionEntry, on: bool) -> None:

@@ -404,3 +404,19 @@ async def test_utf8_names_reach_asterisk_intact(
     ] == 204
     record = pbx.actions("Originate")[0]
     assert '"Zoë Ünal 日本" <100>'.encode() in record.raw
+
+
+async def test_an_originate_refused_for_a_down_link_is_not_logged_as_sent(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = await started(start_bridge, pbx)
+    pbx.refuse_logins = True
+    pbx.drop_connections()
+    async with asyncio.timeout(5):
+        await poll_until(lambda: _is_not_connected(client))
+    with caplog.at_level(logging.INFO, logger="bridge.actions"):
+        status, body = await post(
+            client, f"{ext_path(pbx_world)}/originate", {"destinationNumber": "200"}
+        )
+    assert (status, body["error"]) == (503, "ami-unavailable")
+    assert not [r for r in caplog.records if r.getMessage().startswith("originate ")]
