@@ -142,6 +142,9 @@ class ActionService:
             action_id,
             PendingOriginate(server.slug, extension.number, destination, time.monotonic()),
         )
+        # what the originated leg dials is known here before Asterisk says it (it says it
+        # only once the phone answered): its segment shows it from the start
+        self._live.server(server.id).expect_originate(extension.device, destination)
         try:
             await link.send(headers)
         except BaseException:

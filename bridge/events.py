@@ -8,7 +8,8 @@ subscriber has a bounded queue: one that falls behind is dropped (closed with
 
 Types: ``coreServer.amiStatus``, ``coreServer.synced`` (refetch after it: while a link is down
 nothing live is known), ``extension.state``, ``extension.dnd``, ``callSegment.start`` /
-``callSegment.change`` / ``callSegment.end``, ``agent.state``, ``agent.removed``.
+``callSegment.change`` / ``callSegment.end``, ``agent.state``, ``agent.removed``; what a change
+of the live state becomes (and when it becomes nothing) is :mod:`bridge.live_events`.
 """
 
 from __future__ import annotations
@@ -16,21 +17,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge import access
-from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry
+from bridge.directory import AccountEntry
 from bridge.directory.service import DirectoryService
-from bridge.directory.snapshot import CoreServerIndex, Snapshot
+from bridge.directory.snapshot import Snapshot
 from bridge.limits import TokenBuckets
 from bridge.live import Change, LiveState, ServerLive
-from bridge.live.agents import member_agent
-from bridge.live.segments import is_hidden_half, segment
-from bridge.timeutil import iso_utc
+from bridge.live_events import LiveEvents, Visible
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +36,6 @@ CLOSE_GOING_AWAY = 1001
 CLOSE_SLOW = 4008  # the subscriber could not keep up; reconnect and refetch
 CLOSE_UNAUTHORIZED = 4001  # its account was disabled, removed or its password changed
 FILTERABLE = ("type", "coreServerId", "extensionId", "extensionNumber", "agentId", "queueId")
-
-Visible = Callable[[AccountEntry], bool]
 
 
 @dataclass(eq=False)
@@ -72,6 +67,7 @@ class EventHub:
         # what subscribers may send, per account (bridge.api.event_stream decides the rate)
         self.client_messages = client_messages
         self.published = 0
+        self._live_events = LiveEvents(self.publish, lambda: directory.current)
         live.subscribe(self._on_change)
         directory.subscribe(self._on_directory)
 
@@ -139,119 +135,9 @@ class EventHub:
 
     def _on_change(self, live: ServerLive, change: Change) -> None:
         if not self._subscribers:
-            return
-        index = self._directory.current.core_server(live.core_server_id)
-        if index is None:
+            self._live_events.forget()
             return
         try:
-            for event, visible in _events(index, live, change, self._directory.current):
-                self.publish(event, visible)
+            self._live_events.on_change(live, change)
         except Exception:
             log.exception("event for %s could not be published", change.kind)
-
-
-def _events(
-    index: CoreServerIndex, live: ServerLive, change: Change, snapshot: Snapshot
-) -> Iterator[tuple[dict[str, Any], Visible]]:
-    server = index.entry
-
-    def base() -> dict[str, Any]:  # made only for events that are sent
-        return {"time": _now(), "coreServerId": server.id}
-
-    def server_visible(account: AccountEntry) -> bool:
-        return access.can_view_core_server(account, server, snapshot)
-
-    kind = change.kind
-    if kind == "amiStatus":
-        yield (
-            {"type": "coreServer.amiStatus", **base(), "amiStatus": live.ami_status},
-            server_visible,
-        )
-    elif kind == "synced":
-        yield {"type": "coreServer.synced", **base()}, server_visible
-    elif kind in ("device", "hint", "dnd"):
-        for extension in _extensions_for(index, kind, str(change.key)):
-            event = {**base(), "extensionId": extension.id, "extensionNumber": extension.number}
-            if kind == "dnd":
-                event = {"type": "extension.dnd", **event, "dnd": live.dnd_of(extension.number)}
-            else:
-                state = live.device_state_of(extension.device, extension.number)
-                event = {"type": "extension.state", **event, "deviceState": state}
-            yield event, _extension_visible(extension)
-    elif kind == "channel" and change.channel is not None:
-        channel = change.channel
-        if is_hidden_half(channel, live):
-            return
-        for extension in index.extensions_by_device.get(channel.device, ()):
-            if extension.licensed:
-                body = segment(channel, index, live)
-                event = {
-                    "type": f"callSegment.{change.phase}",
-                    **base(),
-                    "extensionId": extension.id,
-                    "extensionNumber": extension.number,
-                    "segment": body,
-                }
-                yield event, _extension_visible(extension)
-    elif kind == "member":
-        assert isinstance(change.key, tuple)
-        queue_identifier, interface = (str(part) for part in change.key)
-        for agent in _agents_for(index, live, queue_identifier, interface):
-            paused, state = live.member_of(queue_identifier, interface)
-            event = {
-                "type": "agent.removed" if change.phase == "end" else "agent.state",
-                **base(),
-                "agentId": agent.id,
-                "queueId": agent.queue_id,
-                "extensionId": agent.extension_id,
-                "paused": paused,
-                "state": state,
-            }
-            yield event, _agent_visible(agent)
-
-
-def _extensions_for(index: CoreServerIndex, kind: str, key: str) -> list[ExtensionEntry]:
-    if kind == "device":
-        found = list(index.extensions_by_device.get(key, ()))
-    else:
-        extension = index.extensions_by_number.get(key)
-        found = [extension] if extension is not None else []
-    return [e for e in found if e.licensed]
-
-
-def _agents_for(
-    index: CoreServerIndex, live: ServerLive, queue_identifier: str, interface: str
-) -> list[AgentEntry]:
-    queue = index.queues_by_identifier.get(queue_identifier)
-    if queue is None or not queue.enabled:
-        return []
-    static = [
-        a for a in index.agents_by_queue.get(queue.id.lower(), ()) if a.interface == interface
-    ]
-    member = live.members.get((queue_identifier, interface))
-    dynamic = member_agent(
-        index,
-        queue_identifier,
-        interface,
-        member.state_interface if member else "",
-        member.name if member else "",
-    )
-    agents = static or ([dynamic] if dynamic is not None else [])
-    licensed = [
-        a
-        for a in agents
-        if (e := index.extensions_by_id.get((a.extension_id or "").lower())) and e.licensed
-    ]
-    return licensed
-
-
-def _extension_visible(extension: ExtensionEntry) -> Visible:
-    return lambda account: access.can_view_extension(account, extension)
-
-
-def _agent_visible(agent: AgentEntry) -> Visible:
-    return lambda account: access.can_view_agent(account, agent)
-
-
-def _now() -> str:
-    return iso_utc(time.time())

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 from bridge.ami.protocol import Message
+from bridge.live.segments import surviving_half
 from bridge.live.server import Change, ServerLive
 
 EventHandler = Callable[[ServerLive, Message], None]
@@ -29,6 +30,10 @@ def dial_begin(live: ServerLive, event: Message) -> None:
     if not event.exact("DestUniqueid"):
         return
     dest = table.upsert(event, "Dest")
+    if not event.exact("Uniqueid") and not dest.dialled:
+        # An Originate dials the phone with no caller channel: the phone is calling out, to
+        # the destination the bridge asked for (if it was the bridge)
+        dest.dialled = live.originated(dest.device)
     if event.exact("Uniqueid"):
         # Dialled by another channel: incoming. An Originate dials the phone with no caller
         # channel (the phone is then calling out), as the captures show.
@@ -67,9 +72,26 @@ def set_flag(attribute: str, value: bool, live: ServerLive, event: Message) -> N
         live.notify(Change("channel", info.uniqueid, "change", info))
 
 
+def blind_transfer(live: ServerLive, event: Message) -> None:
+    """The transferee was sent to an extension: it calls that number now, from nobody."""
+    info = live.channels.get(event.exact("TransfereeUniqueid"))
+    target = event.exact("Extension") or ""
+    if info is not None and event.exact("Result") == "Success":
+        info.incoming, info.dialled = False, target
+        table = live.channels
+        peer = table.get(info.peer)
+        if peer is not None and peer.peer == info.uniqueid:
+            peer.peer = None
+        info.peer = None
+        live.notify(Change("channel", info.uniqueid, "change", info))
+
+
 def hangup(live: ServerLive, event: Message) -> None:
     info = live.channels.remove(event.exact("Uniqueid") or "")
     if info is not None:
+        heir = surviving_half(info, live)
+        if heir is not None:
+            live.channels.hand_over(info, heir)
         live.notify(Change("channel", info.uniqueid, "end", info))
 
 
@@ -93,5 +115,6 @@ CALL_EVENTS: dict[str, EventHandler] = {
     "MusicOnHoldStop": _flag("on_hold", False),
     "MixMonitorStart": _flag("recording", True),
     "MixMonitorStop": _flag("recording", False),
+    "BlindTransfer": blind_transfer,
     "Hangup": hangup,
 }

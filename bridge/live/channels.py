@@ -42,6 +42,10 @@ class ChannelInfo:
     recording: bool = False
     peer: str | None = None  # the uniqueid of the channel it dialled or was dialled by / bridged
     bridge: str | None = None
+    # the number this leg was sent to: an originate's destination, a blind transfer's target
+    dialled: str = ""
+    # a Local ;2 half: the segment it belongs to (its ;1 half's), which it goes on with
+    segment_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +89,12 @@ class ChannelTable:
                 first_exten=get(prefix + "Exten") or "",
                 created=time.time() if now is None else now,
             )
+            if name.endswith(";2"):  # its ;1 half came first: one segment for the two
+                first = next(
+                    (c for c in self.of_device(info.device) if c.name == name[:-1] + "1"), None
+                )
+                if first is not None:
+                    info.segment_id = first.segment_id or first.uniqueid
             self.channels[uniqueid] = info
             self.by_device.setdefault(info.device, set()).add(uniqueid)
         else:
@@ -111,6 +121,8 @@ class ChannelTable:
             info.on_hold = old.on_hold
             info.recording = old.recording
             info.first_exten = old.first_exten
+            info.dialled = old.dialled
+            info.segment_id = old.segment_id
             if info.peer is None and old.peer in self.channels:
                 info.peer = old.peer
 
@@ -129,6 +141,18 @@ class ChannelTable:
         if peer is not None and peer.peer == uniqueid:
             peer.peer = None
         return info
+
+    def hand_over(self, gone: ChannelInfo, heir: ChannelInfo) -> None:
+        """A Local ``;1`` half went first: its ``;2`` half goes on with the segment, and with
+        what the pair knew of the call (direction, who is at the other end)."""
+        heir.incoming = gone.incoming
+        heir.dialled = gone.dialled or heir.dialled
+        heir.connected_name, heir.connected_number = gone.connected_name, gone.connected_number
+        peer = self.channels.get(gone.peer) if gone.peer else None
+        if peer is not None:
+            heir.peer = peer.uniqueid
+            if peer.peer in (None, gone.uniqueid):
+                peer.peer = heir.uniqueid
 
     def enter_bridge(self, info: ChannelInfo, bridge: str) -> list[ChannelInfo]:
         """Put a channel in a bridge; returns the channels whose peer changed."""

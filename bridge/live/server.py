@@ -40,6 +40,7 @@ class Change:
     key: object = None
     phase: str = "change"
     channel: ChannelInfo | None = None
+    member: Member | None = None  # a queue member that left (its details are gone from live)
 
 
 @dataclass(slots=True)
@@ -66,6 +67,24 @@ class ServerLive:
     # The channels known when the link dropped: not shown, but what AMI's lists do not say
     # (answer times, who dialled whom, hold, recording) is taken back for channels still up.
     forgotten_channels: ChannelTable | None = None
+    # Originates sent and not yet seen: device -> destinations, oldest first (what the
+    # originated leg dialled: Asterisk's events say it only once the phone answered)
+    originating: dict[str, list[str]] = field(default_factory=dict)
+
+    def expect_originate(self, device: str, destination: str) -> None:
+        waiting = self.originating.setdefault(device, [])
+        waiting.append(destination)
+        del waiting[:-8]  # originates that never showed (refused, failed) do not pile up
+
+    def originated(self, device: str) -> str:
+        """The destination of the oldest originate of ``device`` not yet seen ("" if none)."""
+        waiting = self.originating.get(device)
+        if not waiting:
+            return ""
+        destination = waiting.pop(0)
+        if not waiting:
+            del self.originating[device]
+        return destination
 
     # -- reading -------------------------------------------------------------------------------
     def dnd_of(self, number: str) -> bool | None:

@@ -74,8 +74,9 @@ def member(
 
 def member_removed(live: ServerLive, event: Message) -> None:
     key = (event.exact("Queue") or "", event.exact("Interface") or "")
-    if live.members.pop(key, None) is not None:
-        live.notify(Change("member", key, "end"))
+    removed = live.members.pop(key, None)
+    if removed is not None:
+        live.notify(Change("member", key, "end", member=removed))
 
 
 def _flag(value: str | None, default: bool) -> bool:

@@ -170,9 +170,11 @@ async def test_a_slow_client_is_dropped_and_others_go_on(
     async with asyncio.timeout(20):
         # the slow client never reads: once the socket buffers and its queue are full, it goes
         while len(hub) == 2:
-            for state in states:
-                pbx.push_event(device_state("PJSIP/100", state))
-                await next_event(fast, "extension.state")  # the fast one keeps up
+            for n in range(6):  # a burst of changes (each unlike the one before it; fewer than
+                # the queue holds) ...
+                pbx.push_event(device_state("PJSIP/100", states[n % 2]))
+            for _ in range(6):  # ... that the fast one keeps up with
+                await next_event(fast, "extension.state")
                 received += 1
     assert len(hub) == 1
     async with asyncio.timeout(10):
