@@ -41,14 +41,17 @@ async def test_a_hundred_thousand_calls_leave_nothing_behind(
         {"type": "filter", "filters": [{"property": "extensionNumber", "value": "100"}]}
     )
     await next_event(watcher, "filter")
-    received = {"start": 0, "end": 0}
+    phases: dict[str, list[str]] = {}  # segment id -> its events' phases, in order
 
     async def read() -> None:
         async for message in watcher:
-            kind = json.loads(message.data)["type"]
-            if kind.startswith("callSegment."):
-                phase = kind.split(".")[1]
-                received[phase] = received.get(phase, 0) + 1
+            event = json.loads(message.data)
+            if event["type"].startswith("callSegment."):
+                phase = event["type"].split(".")[1]
+                phases.setdefault(event["segment"]["id"], []).append(phase)
+
+    def all_ended() -> bool:
+        return bool(phases) and all(seen[-1] == "end" for seen in phases.values())
 
     async def drain() -> None:  # reading answers the server's heartbeat pings
         async for _ in quiet:
@@ -72,7 +75,10 @@ async def test_a_hundred_thousand_calls_leave_nothing_behind(
         assert await get(client, f"{ext_path(pbx_world, number)}/callSegments") == []
         assert (await get(client, ext_path(pbx_world, number)))["deviceState"] == "NOT_INUSE"
     async with asyncio.timeout(30):
-        await poll_until(lambda: received["end"] == received["start"] > 0, interval=0.1)
+        await poll_until(all_ended, interval=0.1)
+    for segment, seen in phases.items():  # exactly one start and one end per segment
+        assert seen[0] == "start" and seen.count("start") == seen.count("end") == 1, segment
+    assert live.dynamic_members() == []
     await quiet.close()
     await watcher.close()
     await reader
