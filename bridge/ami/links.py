@@ -22,6 +22,7 @@ from bridge.ami.link import AmiLink, LinkState
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState
+from bridge.live.dnd import DndWatch
 from bridge.live.sync import sync_live_state
 from bridge.live.updater import LiveUpdater
 from bridge.settings import Settings
@@ -94,7 +95,9 @@ class LinkRegistry:
 
     def _start(self, server: CoreServerEntry, endpoint: AmiEndpoint) -> None:
         live = self._live.server(server.id)
-        updater = LiveUpdater(live, self._settings.dnd)
+        settings = self._settings
+        dnd = DndWatch(settings.dnd, lambda: self._numbers_of(server.id))
+        updater = LiveUpdater(live, settings.dnd, dnd.touch)
         bindings = {name: list(handlers) for name, handlers in self._bindings.items()}
         for name in updater.event_names:
             bindings.setdefault(name, []).append(updater)
@@ -107,15 +110,17 @@ class LinkRegistry:
 
         async def on_ready(link: AmiLink) -> None:
             # A sync that timed out (a big or busy PBX) is tried again, with back-off, as long
-            # as the link is up: nothing live would be known until it drops otherwise.
-            delay = self._settings.ami.reconnect_min
+            # as the link is up: nothing live would be known until it drops otherwise. Then
+            # DND is kept in step with AstDB until the session ends (this task with it).
+            delay = settings.ami.reconnect_min
             while not await sync_live_state(
-                link, updater, self._settings.dnd, self._numbers_of(server.id)
+                link, updater, settings.dnd, self._numbers_of(server.id)
             ):
                 if link.state is not LinkState.CONNECTED:
                     return  # the next login syncs
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                delay = min(delay * 2, self._settings.ami.reconnect_max)
+                delay = min(delay * 2, settings.ami.reconnect_max)
+            await dnd.keep(link, updater)
 
         router = EventRouter(server.id, bindings)
         link = AmiLink(

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.protocol import Message
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
+from bridge.live.dnd import read_family
 from bridge.live.updater import LiveUpdater
 from bridge.settings import DndSettings
 
@@ -28,7 +28,7 @@ async def sync_live_state(
     """Rebuild the live state from Asterisk's lists; False when the link failed meanwhile."""
     updater.begin_sync()
     try:
-        dnd_state = await _dnd(link, dnd, list(numbers))
+        astdb = await read_family(link, dnd, numbers)
         devices = await _list(link, {"Action": "DeviceStateList"}, "DeviceStateChange")
         hints = await _list(link, {"Action": "ExtensionStateList"}, "ExtensionStatus")
         channels = await _list(link, {"Action": "CoreShowChannels"}, "CoreShowChannel")
@@ -37,43 +37,16 @@ async def sync_live_state(
         updater.abandon_sync()
         log.warning("AMI %s: live state sync interrupted: %s", link.name, error.message)
         return False
-    updater.finish_sync(dnd_state, devices, hints, channels, members)
+    updater.finish_sync(astdb, devices, hints, channels, members)
     log.info(
         "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members)",
         link.name,
-        sum(dnd_state.values()),
+        sum(updater.live.dnd.values()),
         len(devices),
         len(channels),
         len(members),
     )
     return True
-
-
-async def _dnd(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
-    prefix = f"/{dnd.family}/"
-    try:
-        reply = await link.send(commands.db_get_tree(dnd.family), expect_list=True)
-    except AmiActionFailed:
-        return await _dnd_one_by_one(link, dnd, numbers)  # an Asterisk without DBGetTree
-    state = {}
-    for event in reply.events:
-        key = str(event.get("Key", ""))
-        if key.startswith(prefix):
-            state[key[len(prefix) :]] = event.get("Val") == dnd.value
-    return state
-
-
-async def _dnd_one_by_one(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
-    state = {}
-    for number in numbers:
-        try:
-            reply = await link.send(commands.db_get(dnd.family, number), expect_list=True)
-        except AmiActionFailed:
-            state[number] = False  # "Database entry not found"
-            continue
-        values = [e.get("Val") for e in reply.events if e.get("Event") == "DBGetResponse"]
-        state[number] = bool(values) and values[0] == dnd.value
-    return state
 
 
 async def _list(link: AmiLink, action: dict[str, str], event_name: str) -> list[Message]:
