@@ -45,13 +45,14 @@ class LinkRegistry:
         settings: Settings,
         live: LiveState,
         bindings: dict[str, list[EventHandler]],
-        numbers_of: Callable[[str], list[str]],
+        extensions_of: Callable[[str], list[tuple[str, str]]],
         on_action: ActionListener | None = None,
     ) -> None:
+        """``extensions_of(core_server_id)``: ``(number, device)`` of its extensions now."""
         self._settings = settings
         self._live = live
         self._bindings = bindings
-        self._numbers_of = numbers_of
+        self._extensions_of = extensions_of
         self._on_action = on_action
         self._links: dict[str, _Linked] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -96,7 +97,11 @@ class LinkRegistry:
     def _start(self, server: CoreServerEntry, endpoint: AmiEndpoint) -> None:
         live = self._live.server(server.id)
         settings = self._settings
-        dnd = DndWatch(settings.dnd, lambda: self._numbers_of(server.id))
+
+        def numbers() -> list[str]:
+            return [number for number, _ in self._extensions_of(server.id)]
+
+        dnd = DndWatch(settings.dnd, numbers)
         updater = LiveUpdater(live, settings.dnd, dnd.touch)
         bindings = {name: list(handlers) for name, handlers in self._bindings.items()}
         for name in updater.event_names:
@@ -113,8 +118,9 @@ class LinkRegistry:
             # as the link is up: nothing live would be known until it drops otherwise. Then
             # DND is kept in step with AstDB until the session ends (this task with it).
             delay = settings.ami.reconnect_min
+            ask_within = 2 * settings.ami.action_timeout
             while not await sync_live_state(
-                link, updater, settings.dnd, self._numbers_of(server.id)
+                link, updater, settings.dnd, self._extensions_of(server.id), ask_within
             ):
                 if link.state is not LinkState.CONNECTED:
                     return  # the next login syncs

@@ -73,9 +73,11 @@ class LiveUpdater:
         hints: Iterable[Message],
         channels: Iterable[Message],
         members: Iterable[Message],
+        *,
+        states: Mapping[str, str] | None = None,
     ) -> None:
-        """The state rebuilt from the sync's answers: ``dnd`` what each DND key holds, and the
-        lists' events."""
+        """The state rebuilt from the sync's answers: ``dnd`` what each DND key holds, the
+        lists' events, ``states`` what ``DEVICE_STATE()`` said of devices the list left out."""
         live = self.live
         kept, self._kept = self._kept or [], None
         previous = live.forgotten_channels
@@ -87,6 +89,7 @@ class LiveUpdater:
         live.members = {}
         for event in devices:
             state_events.device_state(live, event, notify=False)
+        live.device_states.update(states or {})
         for event in hints:
             state_events.hint_state(live, event, notify=False)
         for event in channels:
