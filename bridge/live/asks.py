@@ -1,5 +1,5 @@
 """The sync's questions about single things (``Getvar``): the state of each device that
-``DeviceStateList`` leaves out.
+``DeviceStateList`` leaves out, and when Asterisk answered each call found up.
 
 There may be thousands, so they are bounded: at most :data:`PARALLEL` in flight on the link, and
 all of one sync within the time the caller gives; what is not answered by then, or answered with
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Hashable, Mapping
 from typing import TypeVar
 
@@ -56,3 +57,14 @@ async def ask_values(
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
     return values
+
+
+def cdr_time(value: str) -> float | None:
+    """A raw CDR time (``CDR(answer,u)``: ``1795991935.123456``) as a Unix time; None for
+    ``0.000000`` or empty (not answered). ValueError for anything else."""
+    if not value.strip():
+        return None
+    seconds = float(value)
+    if not math.isfinite(seconds):
+        raise ValueError(f"not a time: {value!r}")
+    return seconds if seconds > 0 else None

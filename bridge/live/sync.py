@@ -4,8 +4,9 @@ DND from AstDB (``DBGetTree Family=DND``, or ``DBGet`` per extension on an Aster
 DBGetTree), device states (``DeviceStateList``), hints (``ExtensionStateList``), channels
 (``CoreShowChannels``) and queue members (``QueueStatus``). Then what the lists do not say, asked
 with ``Getvar`` (see ``asks``): ``DEVICE_STATE(<device>)`` of every extension's device that
-DeviceStateList left out (Local channels, an endpoint that never changed). Events that arrive
-meanwhile are replayed on top (see LiveUpdater), so there is no gap.
+DeviceStateList left out (Local channels, an endpoint that never changed), and ``CDR(answer,u)``
+of each channel found up on an extension's device whose answer time is not known from before.
+Events that arrive meanwhile are replayed on top (see LiveUpdater), so there is no gap.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.protocol import Message
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
-from bridge.live.asks import ask_values
+from bridge.live.asks import ask_values, cdr_time
+from bridge.live.channels import UP, ChannelTable, device_of
 from bridge.live.dnd import read_family
 from bridge.live.updater import LiveUpdater
 from bridge.settings import DndSettings
 
 log = logging.getLogger(__name__)
+
+# Asterisk's raw CDR time (epoch seconds): the formatted one is in the PBX's own time zone.
+CDR_ANSWER = "CDR(answer,u)"
 
 
 async def sync_live_state(
@@ -47,9 +52,13 @@ async def sync_live_state(
         members = await _list(link, {"Action": "QueueStatus"}, "QueueMember")
         ours = {device for _, device in known if device}
         unlisted = ours - {e.exact("Device") for e in devices}
+        unanswered = _unanswered(channels, ours, updater.live.forgotten_channels)
         values = await ask_values(
             link,
-            {("state", d): commands.getvar(f"DEVICE_STATE({d})") for d in sorted(unlisted)},
+            {
+                **{("state", d): commands.getvar(f"DEVICE_STATE({d})") for d in sorted(unlisted)},
+                **{("answer", u): commands.getvar(CDR_ANSWER, name) for u, name in unanswered},
+            },
             ask_within,
         )
     except (AmiUnavailable, AmiTimeout) as error:
@@ -57,7 +66,9 @@ async def sync_live_state(
         log.warning("AMI %s: live state sync interrupted: %s", link.name, error.message)
         return False
     states = {key: value for (kind, key), value in values.items() if kind == "state" and value}
-    updater.finish_sync(astdb, devices, hints, channels, members, states=states)
+    updater.finish_sync(
+        astdb, devices, hints, channels, members, states=states, answers=_answers(values)
+    )
     log.info(
         "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members)",
         link.name,
@@ -67,6 +78,34 @@ async def sync_live_state(
         len(members),
     )
     return True
+
+
+def _unanswered(
+    channels: list[Message], ours: set[str], before: ChannelTable | None
+) -> list[tuple[str, str]]:
+    """``(uniqueid, channel)`` of the channels up on an extension's device whose answer time
+    is not known from before the resync."""
+    found = []
+    for event in channels:
+        uniqueid, name = event.exact("Uniqueid") or "", event.exact("Channel") or ""
+        if event.exact("ChannelStateDesc") != UP or device_of(name) not in ours:
+            continue
+        old = before.get(uniqueid) if before is not None else None
+        if old is None or old.answered is None:
+            found.append((uniqueid, name))
+    return found
+
+
+def _answers(values: Mapping[tuple[str, str], str]) -> dict[str, float | None]:
+    answers = {}
+    for (kind, uniqueid), value in values.items():
+        if kind != "answer":
+            continue
+        try:
+            answers[uniqueid] = cdr_time(value)
+        except ValueError:
+            log.info("channel %s: CDR answer time %r not understood", uniqueid, value)
+    return answers
 
 
 async def _list(link: AmiLink, action: dict[str, str], event_name: str) -> list[Message]:

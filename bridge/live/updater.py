@@ -20,6 +20,8 @@ from bridge.live.channels import ChannelTable, parse_duration
 from bridge.live.server import Change, ServerLive
 from bridge.settings import DndSettings
 
+DIALLED = ("AppDial", "AppQueue")
+
 
 class LiveUpdater:
     """``on_dnd_state(number)``: a ``Custom:DND<number>`` device state changed, so the AstDB key
@@ -75,9 +77,11 @@ class LiveUpdater:
         members: Iterable[Message],
         *,
         states: Mapping[str, str] | None = None,
+        answers: Mapping[str, float | None] | None = None,
     ) -> None:
         """The state rebuilt from the sync's answers: ``dnd`` what each DND key holds, the
-        lists' events, ``states`` what ``DEVICE_STATE()`` said of devices the list left out."""
+        lists' events, ``states`` what ``DEVICE_STATE()`` said of devices the list left out,
+        ``answers`` the CDR answer time (None: not answered) of channels by Uniqueid."""
         live = self.live
         kept, self._kept = self._kept or [], None
         previous = live.forgotten_channels
@@ -92,12 +96,16 @@ class LiveUpdater:
         live.device_states.update(states or {})
         for event in hints:
             state_events.hint_state(live, event, notify=False)
+        answers = answers or {}
         for event in channels:
             info = live.channels.upsert(
                 event, now=time.time() - parse_duration(event.exact("Duration"))
             )
-            # A dialled leg runs AppDial (an Originate's runs AppDial2: the phone calls out).
-            info.incoming = event.exact("Application") == "AppDial"
+            # Someone else's call made it: Dial's leg runs AppDial, Queue's AppQueue (an
+            # Originate's runs AppDial2: the phone calls out).
+            info.incoming = event.exact("Application") in DIALLED
+            if info.uniqueid in answers:
+                info.answered = answers[info.uniqueid]
             bridge = event.exact("BridgeId")
             if bridge:
                 live.channels.enter_bridge(info, bridge)
