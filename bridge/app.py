@@ -152,15 +152,15 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     settings, live, directory = app[settings_key], app[live_key], app[directory_key]
     tracker = OriginateTracker(settings.ami.originate_timeout + 60)
 
-    def numbers_of(core_server_id: str) -> list[str]:
+    def extensions_of(core_server_id: str) -> list[tuple[str, str]]:
         index = directory.current.core_server(core_server_id)
-        return [] if index is None else [e.number for e in index.extensions]
+        return [] if index is None else [(e.number, e.device) for e in index.extensions]
 
     links = LinkRegistry(
         settings,
         live,
         {"OriginateResponse": [tracker.on_response]},
-        numbers_of,
+        extensions_of,
         app[metrics_key].ami_action,
     )
     actions = ActionService(links, settings, live, tracker)

@@ -41,6 +41,15 @@ def db_get_tree(family: str) -> dict[str, str]:
     return {"Action": "DBGetTree", "Family": family}
 
 
+def getvar(variable: str, channel: str | None = None) -> dict[str, str]:
+    """``Getvar`` of a channel's variable or function; with no Channel, of a global one
+    (``DEVICE_STATE(Local/1001@internal)``)."""
+    headers = {"Action": "Getvar", "Variable": variable}
+    if channel is not None:
+        headers["Channel"] = channel
+    return headers
+
+
 def set_custom_device_state(name: str, state: str) -> dict[str, str]:
     """``Setvar`` of ``DEVICE_STATE(Custom:<name>)`` with no Channel: a global function write."""
     return {"Action": "Setvar", "Variable": f"DEVICE_STATE(Custom:{name})", "Value": state}

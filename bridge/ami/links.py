@@ -22,6 +22,7 @@ from bridge.ami.link import AmiLink, LinkState
 from bridge.directory import CoreServerEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.live import LiveState
+from bridge.live.dnd import DndWatch
 from bridge.live.sync import sync_live_state
 from bridge.live.updater import LiveUpdater
 from bridge.settings import Settings
@@ -44,13 +45,14 @@ class LinkRegistry:
         settings: Settings,
         live: LiveState,
         bindings: dict[str, list[EventHandler]],
-        numbers_of: Callable[[str], list[str]],
+        extensions_of: Callable[[str], list[tuple[str, str]]],
         on_action: ActionListener | None = None,
     ) -> None:
+        """``extensions_of(core_server_id)``: ``(number, device)`` of its extensions now."""
         self._settings = settings
         self._live = live
         self._bindings = bindings
-        self._numbers_of = numbers_of
+        self._extensions_of = extensions_of
         self._on_action = on_action
         self._links: dict[str, _Linked] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -94,7 +96,13 @@ class LinkRegistry:
 
     def _start(self, server: CoreServerEntry, endpoint: AmiEndpoint) -> None:
         live = self._live.server(server.id)
-        updater = LiveUpdater(live, self._settings.dnd)
+        settings = self._settings
+
+        def numbers() -> list[str]:
+            return [number for number, _ in self._extensions_of(server.id)]
+
+        dnd = DndWatch(settings.dnd, numbers)
+        updater = LiveUpdater(live, settings.dnd, dnd.touch)
         bindings = {name: list(handlers) for name, handlers in self._bindings.items()}
         for name in updater.event_names:
             bindings.setdefault(name, []).append(updater)
@@ -107,15 +115,18 @@ class LinkRegistry:
 
         async def on_ready(link: AmiLink) -> None:
             # A sync that timed out (a big or busy PBX) is tried again, with back-off, as long
-            # as the link is up: nothing live would be known until it drops otherwise.
-            delay = self._settings.ami.reconnect_min
+            # as the link is up: nothing live would be known until it drops otherwise. Then
+            # DND is kept in step with AstDB until the session ends (this task with it).
+            delay = settings.ami.reconnect_min
+            ask_within = 2 * settings.ami.action_timeout
             while not await sync_live_state(
-                link, updater, self._settings.dnd, self._numbers_of(server.id)
+                link, updater, settings.dnd, self._extensions_of(server.id), ask_within
             ):
                 if link.state is not LinkState.CONNECTED:
                     return  # the next login syncs
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                delay = min(delay * 2, self._settings.ami.reconnect_max)
+                delay = min(delay * 2, settings.ami.reconnect_max)
+            await dnd.keep(link, updater)
 
         router = EventRouter(server.id, bindings)
         link = AmiLink(

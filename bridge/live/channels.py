@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from bridge.ami.protocol import Message
 
@@ -108,21 +108,22 @@ class ChannelTable:
         return info
 
     def adopt_history(self, previous: ChannelTable | None) -> None:
-        """After a resync: what the lists cannot say, taken from the channels known before."""
+        """After a resync: everything known before it of a channel still up (start and answer
+        times, direction, hold, recording, the first ``Exten``, which makes a peer's ``did``,
+        caller ids), but what the lists say of now (name, state, bridge, the bridged peer).
+        Caller ids are the lists' for a channel now bridged with another peer than before (a
+        transfer while the link was down)."""
         if previous is None:
             return
         for uniqueid, info in self.channels.items():
             old = previous.channels.get(uniqueid)
             if old is None:
                 continue
-            info.created = old.created
-            info.answered = old.answered if old.answered is not None else info.answered
-            info.incoming = old.incoming
-            info.on_hold = old.on_hold
-            info.recording = old.recording
-            info.first_exten = old.first_exten
-            info.dialled = old.dialled
-            info.segment_id = old.segment_id
+            moved = info.peer is not None and info.peer != old.peer
+            for name in _KEPT_BUT_CALLER_IDS if moved else _KEPT:
+                setattr(info, name, getattr(old, name))
+            if old.answered is not None:
+                info.answered = old.answered
             if info.peer is None and old.peer in self.channels:
                 info.peer = old.peer
 
@@ -182,6 +183,14 @@ class ChannelTable:
             info = self.channels.get(uniqueid)
             if info is not None and info.bridge == bridge:
                 info.bridge = None
+
+
+# What CoreShowChannels says of a channel now (answered: when not known from before); every
+# other field of ChannelInfo, one added later included, is kept across a resync.
+_LISTED = ("uniqueid", "name", "device", "linkedid", "state", "bridge", "peer", "answered")
+_CALLER_IDS = ("caller_number", "caller_name", "connected_number", "connected_name")
+_KEPT = tuple(f.name for f in fields(ChannelInfo) if f.name not in _LISTED)
+_KEPT_BUT_CALLER_IDS = tuple(name for name in _KEPT if name not in _CALLER_IDS)
 
 
 def _number(value: str | None) -> str:

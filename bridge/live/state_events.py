@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from bridge.ami.protocol import Message
 from bridge.live.server import Change, Member, ServerLive
-from bridge.settings import DndSettings
 
+# FreePBX's DND device (the BLF keys'); its state never sets DND, only makes the key be read.
 CUSTOM_DND = "Custom:DND"
 
 # ExtensionStatus(Status) -> device state name (AST_EXTENSION_* bit flags).
@@ -24,21 +24,19 @@ HINT_STATES = {
 }
 
 
-def device_state(
-    dnd: DndSettings, live: ServerLive, event: Message, *, notify: bool = True
-) -> None:
+def device_state(live: ServerLive, event: Message, *, notify: bool = True) -> None:
     device, state = event.exact("Device") or "", event.exact("State") or ""
-    if device.startswith(CUSTOM_DND):
-        number = device[len(CUSTOM_DND) :]
-        on = {dnd.device_state_on: True, dnd.device_state_off: False}.get(state)
-        if on is not None and live.dnd.get(number, False) != on:
-            live.dnd[number] = on
-            if notify:
-                live.notify(Change("dnd", number))
     if live.device_states.get(device) != state:
         live.device_states[device] = state
         if notify:
             live.notify(Change("device", device))
+
+
+def dnd_number(event: Message) -> str | None:
+    """The extension number of a ``Custom:DND<number>`` device state event, else None."""
+    device = event.exact("Device") or ""
+    number = device[len(CUSTOM_DND) :] if device.startswith(CUSTOM_DND) else ""
+    return number or None
 
 
 def hint_state(live: ServerLive, event: Message, *, notify: bool = True) -> None:

@@ -2,8 +2,11 @@
 
 DND from AstDB (``DBGetTree Family=DND``, or ``DBGet`` per extension on an Asterisk without
 DBGetTree), device states (``DeviceStateList``), hints (``ExtensionStateList``), channels
-(``CoreShowChannels``) and queue members (``QueueStatus``). Events that arrive meanwhile are
-replayed on top (see LiveUpdater), so there is no gap.
+(``CoreShowChannels``) and queue members (``QueueStatus``). Then what the lists do not say, asked
+with ``Getvar`` (see ``asks``): ``DEVICE_STATE(<device>)`` of every extension's device that
+DeviceStateList left out (Local channels, an endpoint that never changed), and ``CDR(answer,u)``
+of each channel found up on an extension's device whose answer time is not known from before.
+Events that arrive meanwhile are replayed on top (see LiveUpdater), so there is no gap.
 """
 
 from __future__ import annotations
@@ -16,64 +19,93 @@ from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.protocol import Message
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
+from bridge.live.asks import ask_values, cdr_time
+from bridge.live.channels import UP, ChannelTable, device_of
+from bridge.live.dnd import read_family
 from bridge.live.updater import LiveUpdater
 from bridge.settings import DndSettings
 
 log = logging.getLogger(__name__)
 
+# Asterisk's raw CDR time (epoch seconds): the formatted one is in the PBX's own time zone.
+CDR_ANSWER = "CDR(answer,u)"
+
 
 async def sync_live_state(
-    link: AmiLink, updater: LiveUpdater, dnd: DndSettings, numbers: Iterable[str]
+    link: AmiLink,
+    updater: LiveUpdater,
+    dnd: DndSettings,
+    extensions: Iterable[tuple[str, str]],
+    ask_within: float = 10.0,
 ) -> bool:
-    """Rebuild the live state from Asterisk's lists; False when the link failed meanwhile."""
+    """Rebuild the live state from Asterisk's lists; False when the link failed meanwhile.
+
+    ``extensions``: ``(number, device)`` of every extension of the core server; the Getvars
+    take at most ``ask_within`` seconds in all."""
+    known = list(extensions)
     updater.begin_sync()
     try:
-        dnd_state = await _dnd(link, dnd, list(numbers))
+        astdb = await read_family(link, dnd, [number for number, _ in known])
         devices = await _list(link, {"Action": "DeviceStateList"}, "DeviceStateChange")
         hints = await _list(link, {"Action": "ExtensionStateList"}, "ExtensionStatus")
         channels = await _list(link, {"Action": "CoreShowChannels"}, "CoreShowChannel")
         members = await _list(link, {"Action": "QueueStatus"}, "QueueMember")
+        ours = {device for _, device in known if device}
+        unlisted = ours - {e.exact("Device") for e in devices}
+        unanswered = _unanswered(channels, ours, updater.live.forgotten_channels)
+        values = await ask_values(
+            link,
+            {
+                **{("state", d): commands.getvar(f"DEVICE_STATE({d})") for d in sorted(unlisted)},
+                **{("answer", u): commands.getvar(CDR_ANSWER, name) for u, name in unanswered},
+            },
+            ask_within,
+        )
     except (AmiUnavailable, AmiTimeout) as error:
         updater.abandon_sync()
         log.warning("AMI %s: live state sync interrupted: %s", link.name, error.message)
         return False
-    updater.finish_sync(dnd_state, devices, hints, channels, members)
+    states = {key: value for (kind, key), value in values.items() if kind == "state" and value}
+    updater.finish_sync(
+        astdb, devices, hints, channels, members, states=states, answers=_answers(values)
+    )
     log.info(
         "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members)",
         link.name,
-        sum(dnd_state.values()),
-        len(devices),
+        sum(updater.live.dnd.values()),
+        len(devices) + len(states),
         len(channels),
         len(members),
     )
     return True
 
 
-async def _dnd(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
-    prefix = f"/{dnd.family}/"
-    try:
-        reply = await link.send(commands.db_get_tree(dnd.family), expect_list=True)
-    except AmiActionFailed:
-        return await _dnd_one_by_one(link, dnd, numbers)  # an Asterisk without DBGetTree
-    state = {}
-    for event in reply.events:
-        key = str(event.get("Key", ""))
-        if key.startswith(prefix):
-            state[key[len(prefix) :]] = event.get("Val") == dnd.value
-    return state
-
-
-async def _dnd_one_by_one(link: AmiLink, dnd: DndSettings, numbers: list[str]) -> dict[str, bool]:
-    state = {}
-    for number in numbers:
-        try:
-            reply = await link.send(commands.db_get(dnd.family, number), expect_list=True)
-        except AmiActionFailed:
-            state[number] = False  # "Database entry not found"
+def _unanswered(
+    channels: list[Message], ours: set[str], before: ChannelTable | None
+) -> list[tuple[str, str]]:
+    """``(uniqueid, channel)`` of the channels up on an extension's device whose answer time
+    is not known from before the resync."""
+    found = []
+    for event in channels:
+        uniqueid, name = event.exact("Uniqueid") or "", event.exact("Channel") or ""
+        if event.exact("ChannelStateDesc") != UP or device_of(name) not in ours:
             continue
-        values = [e.get("Val") for e in reply.events if e.get("Event") == "DBGetResponse"]
-        state[number] = bool(values) and values[0] == dnd.value
-    return state
+        old = before.get(uniqueid) if before is not None else None
+        if old is None or old.answered is None:
+            found.append((uniqueid, name))
+    return found
+
+
+def _answers(values: Mapping[tuple[str, str], str]) -> dict[str, float | None]:
+    answers = {}
+    for (kind, uniqueid), value in values.items():
+        if kind != "answer":
+            continue
+        try:
+            answers[uniqueid] = cdr_time(value)
+        except ValueError:
+            log.info("channel %s: CDR answer time %r not understood", uniqueid, value)
+    return answers
 
 
 async def _list(link: AmiLink, action: dict[str, str], event_name: str) -> list[Message]:

@@ -10,9 +10,8 @@ carries the full state it sets).
 
 from __future__ import annotations
 
-import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from bridge.ami.protocol import Message
 from bridge.live import state_events
@@ -21,11 +20,22 @@ from bridge.live.channels import ChannelTable, parse_duration
 from bridge.live.server import Change, ServerLive
 from bridge.settings import DndSettings
 
+DIALLED = ("AppDial", "AppQueue")
+
 
 class LiveUpdater:
-    def __init__(self, live: ServerLive, dnd: DndSettings) -> None:
+    """``on_dnd_state(number)``: a ``Custom:DND<number>`` device state changed, so the AstDB key
+    is to be read again (the device state itself never sets ``dnd``; see ``bridge.live.dnd``)."""
+
+    def __init__(
+        self,
+        live: ServerLive,
+        dnd: DndSettings,
+        on_dnd_state: Callable[[str], None] | None = None,
+    ) -> None:
         self.live = live
-        self._device_state = functools.partial(state_events.device_state, dnd)
+        self._dnd = dnd
+        self._on_dnd_state = on_dnd_state
         self._bindings: dict[str, EventHandler] = {
             **CALL_EVENTS,
             "DeviceStateChange": self._device_state,
@@ -49,36 +59,53 @@ class LiveUpdater:
             self._kept.append((handler, event))
         handler(self.live, event)
 
+    def _device_state(self, live: ServerLive, event: Message) -> None:
+        state_events.device_state(live, event)
+        number = state_events.dnd_number(event)
+        if number is not None and self._on_dnd_state is not None:
+            self._on_dnd_state(number)
+
     def begin_sync(self) -> None:
         self._kept = []
 
     def finish_sync(
         self,
-        dnd: dict[str, bool],
+        dnd: Mapping[str, str | None],
         devices: Iterable[Message],
         hints: Iterable[Message],
         channels: Iterable[Message],
         members: Iterable[Message],
+        *,
+        states: Mapping[str, str] | None = None,
+        answers: Mapping[str, float | None] | None = None,
     ) -> None:
+        """The state rebuilt from the sync's answers: ``dnd`` what each DND key holds, the
+        lists' events, ``states`` what ``DEVICE_STATE()`` said of devices the list left out,
+        ``answers`` the CDR answer time (None: not answered) of channels by Uniqueid."""
         live = self.live
         kept, self._kept = self._kept or [], None
         previous = live.forgotten_channels
         live.forgotten_channels = None
-        live.dnd = dnd
+        live.dnd = self._dnd_values(dnd)
         live.device_states = {}
         live.hint_states = {}
         live.channels = ChannelTable()
         live.members = {}
         for event in devices:
-            self._device_state(live, event, notify=False)
+            state_events.device_state(live, event, notify=False)
+        live.device_states.update(states or {})
         for event in hints:
             state_events.hint_state(live, event, notify=False)
+        answers = answers or {}
         for event in channels:
             info = live.channels.upsert(
                 event, now=time.time() - parse_duration(event.exact("Duration"))
             )
-            # A dialled leg runs AppDial (an Originate's runs AppDial2: the phone calls out).
-            info.incoming = event.exact("Application") == "AppDial"
+            # Someone else's call made it: Dial's leg runs AppDial, Queue's AppQueue (an
+            # Originate's runs AppDial2: the phone calls out).
+            info.incoming = event.exact("Application") in DIALLED
+            if info.uniqueid in answers:
+                info.answered = answers[info.uniqueid]
             bridge = event.exact("BridgeId")
             if bridge:
                 live.channels.enter_bridge(info, bridge)
@@ -95,6 +122,25 @@ class LiveUpdater:
 
     def set_dnd(self, number: str, on: bool) -> None:
         """What the bridge itself just wrote to AstDB (only once the state is known)."""
-        if self.live.synced and self.live.dnd.get(number, False) != on:
-            self.live.dnd[number] = on
-            self.live.notify(Change("dnd", number))
+        self._set_dnd({number: on}, whole_family=False)
+
+    def dnd_read(self, values: Mapping[str, str | None], *, whole_family: bool = False) -> None:
+        """What AstDB holds in some DND keys (None: no key), or with ``whole_family`` in every
+        key of the family (numbers left out have none); ``extension.dnd`` for each ``dnd`` that
+        changed. Ignored until synced."""
+        self._set_dnd(self._dnd_values(values), whole_family=whole_family)
+
+    def _dnd_values(self, values: Mapping[str, str | None]) -> dict[str, bool]:
+        # On when the key holds [dnd] value; off when it is absent or holds anything else.
+        return {number: value == self._dnd.value for number, value in values.items()}
+
+    def _set_dnd(self, values: dict[str, bool], *, whole_family: bool) -> None:
+        live = self.live
+        if not live.synced:
+            return
+        old = live.dnd
+        new = values if whole_family else {**old, **values}
+        live.dnd = new
+        for number in sorted(new.keys() | old.keys() if whole_family else values.keys()):
+            if new.get(number, False) != old.get(number, False):
+                live.notify(Change("dnd", number))

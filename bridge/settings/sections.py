@@ -135,6 +135,8 @@ class DndSettings:
     value: str = "YES"
     device_state_on: str = "BUSY"
     device_state_off: str = "NOT_INUSE"
+    # Seconds between two reads of the whole family (writes by other programs raise no event).
+    refresh_interval: float = 30.0
 
     def validate(self) -> None:
         for name in ("family", "value", "device_state_on", "device_state_off"):
@@ -144,6 +146,9 @@ class DndSettings:
                 f"dnd.{name}",
                 "must be 1 to 64 printable characters without '/'",
             )
+        _check(
+            0.05 <= self.refresh_interval <= 3600, "dnd.refresh_interval", "must be 0.05 to 3600"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,12 +46,16 @@ async def test_dnd_is_read_back_from_astdb_and_follows_actions(
 async def test_dnd_set_from_the_phone_shows(
     pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
 ) -> None:
+    """What *76 on the phone does: the AstDB key (no event), then the BLF device state, whose
+    event makes the bridge read the key."""
     client = await started(start_bridge, pbx)
     ws = await open_stream(client)
-    pbx.set_device_state("Custom:DND100", "BUSY")  # what *76 on the phone does, over AMI
+    pbx.astdb["/DND/100"] = "YES"
+    pbx.set_device_state("Custom:DND100", "BUSY")
     event = await next_event(ws, "extension.dnd")
     assert (event["extensionNumber"], event["dnd"]) == ("100", True)
     assert (await get(client, ext_path(pbx_world)))["dnd"] is True
+    del pbx.astdb["/DND/100"]
     pbx.set_device_state("Custom:DND100", "NOT_INUSE")
     assert (await next_event(ws, "extension.dnd"))["dnd"] is False
     await ws.close()
