@@ -225,6 +225,11 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         """Change a device's state (a phone ringing, say) with the events Asterisk sends."""
         self.state.set_device_state(device, state)
 
+    def remember_device_state(self, device: str, state: str) -> None:
+        """Put ``state`` in the device state cache without events, as a PBX that has run a while
+        keeps the states its earlier calls and tests left (``DeviceStateList`` lists them)."""
+        self.state.remember(device, state)
+
     def hangup(self, match: str | None = None) -> int:
         """Hang up calls with this channel name, Uniqueid or Linkedid (None: all); how many."""
         return self._calls.end_matching(match)

@@ -1,9 +1,12 @@
 """The simulated PBX's live state: AstDB, device states, hints, queue members, channels.
 
 Every change that Asterisk would announce goes out through the ``emit`` callback as an event:
-``DeviceStateChange`` on every device state publication (even an unchanged one, as Asterisk
-does), ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`` and the
-``Queue:<name>_avail`` device only when a member's status changes.
+``DeviceStateChange`` when a device's state is published (``ast_devstate_changed``): for a
+cachable device (PJSIP endpoints, ``Custom:``, ``Queue:``) only when it differs from what the
+device state cache holds, for a ``Local/`` device (``AST_FLAG_DISABLE_DEVSTATE_CACHE``) every
+time; ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`` and the
+``Queue:<name>_avail`` device only when a member's status changes. The cache (``cache``) is what
+``DeviceStateList`` reports.
 """
 
 from __future__ import annotations
@@ -48,9 +51,8 @@ class PbxState:
         self.globals: dict[str, str] = {}
         self.channels: dict[str, Channel] = {}
         self._emit = emit
-        self.published: dict[str, None] = {}  # devices whose state was announced, in order
+        self.cache: dict[str, str] = {}  # the device state cache: last state of cachable devices
         self._hint_status: dict[tuple[str, str], int] = {}
-        self._queue_avail: dict[str, str] = {}
         self._local_sequence = 0
         self._uniqueid_sequence = 0
 
@@ -103,16 +105,26 @@ class PbxState:
             self.astdb[f"/CustomDevstate/{device[7:]}"] = state
         self.publish(device)
 
+    def remember(self, device: str, state: str) -> None:
+        """A state the device state cache already holds, set long ago (no events)."""
+        self.device_states[device] = self.cache[device] = state
+        self.sync()
+
     def publish(self, device: str, repeat: int = 1) -> None:
         """Announce a device's state as Asterisk does (see the module docstring)."""
         self.publish_device(device, repeat)
         self.publish_members(device)
 
     def publish_device(self, device: str, repeat: int = 1) -> None:
-        """``ExtensionStatus`` of changed hints, then ``repeat`` times ``DeviceStateChange``."""
+        """``ExtensionStatus`` of changed hints, then ``DeviceStateChange``: ``repeat`` times for
+        a Local device, once (and only if it changed) for a cachable one."""
         state = self.device_state(device)
-        self.published[device] = None
         self._publish_hints(device)
+        if not device.startswith("Local/"):
+            if self.cache.get(device) == state:
+                return
+            self.cache[device] = state
+            repeat = 1
         for _ in range(repeat):
             self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
 
@@ -126,13 +138,23 @@ class PbxState:
                 self.publish_avail(queue)
 
     def sync(self) -> None:
-        """Take the current hint and member states as known, without events (at start-up)."""
+        """Take the current hint and member states as known, without events (at start-up): the
+        cache gets the PJSIP endpoints (and the trunk), the config's ``devices`` and the
+        ``Custom:`` states kept in the AstDB."""
+        endpoints = [*self.config.endpoints, self.config.trunk] if self.config.endpoints else []
+        for device, state in self.config.devices.items():
+            self.device_states[device] = state
+        for key, value in self.astdb.items():
+            if key.startswith("/CustomDevstate/"):
+                self.device_states.setdefault("Custom:" + key[16:], value)
+        for device in [*(f"PJSIP/{e}" for e in endpoints), *self.device_states]:
+            self.cache[device] = self.device_state(device)
         for context, exten, _ in self.config.dialplan.hints():
             self._hint_status[(context, exten)] = self.extension_state(context, exten)[1]
         for queue in self.config.queues.values():
             for member in queue.members:
                 self._restate(member)
-            self._queue_avail[queue.name] = self.device_state(f"Queue:{queue.name}_avail")
+            self.cache[f"Queue:{queue.name}_avail"] = self.device_state(f"Queue:{queue.name}_avail")
 
     def _publish_hints(self, device: str) -> None:
         for context, exten, hint in self.config.dialplan.hints():
@@ -165,14 +187,9 @@ class PbxState:
     def _has_available(self, queue: Queue) -> bool:
         return any(member_available(m) for m in queue.members)
 
-    def publish_avail(self, queue: Queue, *, always: bool = False) -> None:
-        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed (or ``always``)."""
-        device = f"Queue:{queue.name}_avail"
-        state = self.device_state(device)
-        if always or self._queue_avail.get(queue.name) != state:
-            self._queue_avail[queue.name] = state
-            self.published[device] = None
-            self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
+    def publish_avail(self, queue: Queue) -> None:
+        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed."""
+        self.publish_device(f"Queue:{queue.name}_avail")
 
 
 def member_status_event(

@@ -18,7 +18,7 @@ PLACED = [
     "Newchannel", "Newchannel", "NewConnectedLine", "DialBegin", "Newstate",
     "DeviceStateChange", "DialState", "DeviceStateChange",  # ringing
     "Newstate", "DeviceStateChange", "NewConnectedLine", "DialEnd", "Newstate",
-    "DeviceStateChange", "BridgeCreate", "BridgeEnter", "BridgeEnter",  # answered
+    "BridgeCreate", "BridgeEnter", "BridgeEnter",  # answered (the caller's INUSE is no change)
 ]  # fmt: skip
 HUNG_UP = [
     "HangupRequest", "BridgeLeave", "Hangup", "DeviceStateChange", "BridgeLeave",
@@ -78,7 +78,8 @@ async def test_list_answers_have_asterisks_layout(phones: SimulatedPbx, watcher:
     assert {tuple(m.keys()) for m in items} == {("Event", "ActionID", "Device", "State")}
     assert complete.keys() == ["Event", "ActionID", "EventList", "ListItems"]
     assert complete["Event"] == "DeviceStateListComplete"
-    assert complete["ListItems"] == str(len(items)) == "3"  # the three endpoints
+    # the three endpoints, the trunk, and the queue's availability
+    assert complete["ListItems"] == str(len(items)) == "5"
     start, *items, complete = hints
     assert start["Message"] == "Extension Statuses will follow"
     assert {tuple(m.keys()) for m in items} == {

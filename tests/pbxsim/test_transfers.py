@@ -56,8 +56,7 @@ async def test_attended_transfer(phones: SimulatedPbx, watcher: Watcher) -> None
     assert names(during) == [
         "Unhold", "MusicOnHoldStop", "DeviceStateChange", "Unhold", "BridgeLeave",
         "BridgeLeave", "BridgeEnter", "NewConnectedLine", "NewConnectedLine", "AttendedTransfer",
-        "BridgeLeave", "BridgeDestroy", "Hangup", "DeviceStateChange", "Hangup",
-        "DeviceStateChange",
+        "BridgeLeave", "BridgeDestroy", "Hangup", "Hangup", "DeviceStateChange",
     ]  # fmt: skip
     enter = next(m for m in during if m.get("Event") == "BridgeEnter")
     assert (enter["Channel"], enter["SwapUniqueid"]) == (trunk.name, second.uniqueid)
