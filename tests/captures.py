@@ -125,6 +125,34 @@ async def read_messages(reader: asyncio.StreamReader, count: int) -> bytes:
 
 
 Counted = Callable[[Message], bool]
+_NAME = re.compile(rb"\b((?:Local|PJSIP)/[^\s;]+?)-([0-9a-f]{8})(?=;[12]|\r|\n|$)")
+
+
+def _channel_numbers(data: bytes) -> dict[bytes, list[bytes]]:
+    """Device -> the channel numbers of its channels, in order of first appearance."""
+    numbers: dict[bytes, list[bytes]] = {}
+    for match in _NAME.finditer(data):
+        seen = numbers.setdefault(match[1], [])
+        if match[2] not in seen:
+            seen.append(match[2])
+    return numbers
+
+
+def rename_channels(sent: bytes, captured: bytes, received: bytes) -> bytes:
+    """``sent`` with the lab's channel names replaced by the server's: the n-th channel of a
+    device in the capture is the n-th one of that device the server made (a client names
+    channels as it learned them from the events)."""
+    lab, ours = _channel_numbers(captured), _channel_numbers(received)
+
+    def rename(match: re.Match[bytes]) -> bytes:
+        numbers = lab.get(match[1], [])
+        index = numbers.index(match[2]) if match[2] in numbers else -1
+        known = ours.get(match[1], [])
+        return match[1] + b"-" + known[index] if 0 <= index < len(known) else match[0]
+
+    return _NAME.sub(rename, sent)
+
+
 Hook = Callable[[], Awaitable[object]]
 
 
@@ -185,7 +213,8 @@ async def replay(
     """Play the client side of ``capture`` against 127.0.0.1:``port`` (over TLS with ``ssl``);
     what the server sent.
 
-    After each step's write it reads until the server has sent as many messages in all as the
+    Channel names the client sends are the server's own (see :func:`rename_channels`). After
+    each step's write it reads until the server has sent as many messages in all as the
     capture shows by then (only those ``counted`` accepts, if given: a server that leaves some
     out is still read to the end). ``after[i]``, if given, runs once step ``i`` is answered (its
     ActionID seen): what the lab did meanwhile (a phone placing a call, say). When the capture
@@ -199,7 +228,7 @@ async def replay(
             for index, (step, total) in enumerate(
                 zip(capture.steps, _expected_counts(capture, counted), strict=True)
             ):
-                writer.write(step.sent)
+                writer.write(rename_channels(step.sent, capture.server_bytes, received.data))
                 if index in hooks:
                     await received.until_answered(step.sent)
                     await hooks[index]()
