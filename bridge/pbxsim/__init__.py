@@ -18,7 +18,7 @@ the ``SimulatedPbx`` methods): ``phone`` (Dial between phones and the trunk), ``
 """
 
 from bridge.pbxsim.config import AmiUser, Dialplan, Extension, PbxConfig, Queue, QueueMember
-from bridge.pbxsim.lab import lab_config, phone_lab_config
+from bridge.pbxsim.lab import lab_config, phone_lab_config, pjsip_lab_config
 from bridge.pbxsim.pbx import SimulatedPbx
 from bridge.pbxsim.stream import realistic_event_stream
 
@@ -32,5 +32,6 @@ __all__ = [
     "SimulatedPbx",
     "lab_config",
     "phone_lab_config",
+    "pjsip_lab_config",
     "realistic_event_stream",
 ]

@@ -12,8 +12,9 @@ from typing import Literal
 from bridge.ami.protocol import Header
 from bridge.pbxsim.channels import UNKNOWN, Channel, channel_event, channel_headers
 from bridge.pbxsim.config import Queue
+from bridge.pbxsim.members import member_headers
 from bridge.pbxsim.session import ActionHandler, Reply
-from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text, member_headers
+from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text
 
 
 def _get(reply: Reply, key: str) -> str:

@@ -39,10 +39,12 @@ class AmiUser:
 
 @dataclass(slots=True)
 class Extension:
-    """One extension (or ``_X.`` pattern): its priorities as (application, data), and a hint."""
+    """One extension (or ``_X.`` pattern): its priorities as (application, data), a hint, and
+    labels (name -> priority) that GotoIf jumps to."""
 
     apps: list[App]
     hint: str = ""
+    labels: dict[str, int] = field(default_factory=dict)
 
 
 def _pattern_regex(pattern: str) -> str:

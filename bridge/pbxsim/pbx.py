@@ -75,15 +75,15 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         self.log = ActionLog(self._changes.notify)
         self.state = PbxState(self.config, self.broadcast)
         self.state.sync()
-        self._calls = CallRunner(self.state, self.broadcast, self.originate)
+        self._scenarios = Scenarios(self.state)
+        self._calls = CallRunner(self._scenarios.phones, self.originate)
         self._gate = LoginGate(
             self.users, login_failure_delay, self.broadcast, self._changes.notify, self.uptime
         )
         handlers = StateActions(self.state).handlers()
         handlers.update(AstDbActions(self.state.astdb).handlers())
         handlers.update(originate=self._calls.originate)
-        self._scenarios = Scenarios(self.state)
-        handlers.update(self._scenarios.handlers(self._calls.hangup))
+        handlers.update(self._scenarios.handlers())
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)
         self._server.auth_timeout = auth_timeout
         self._dispatcher = Dispatcher(

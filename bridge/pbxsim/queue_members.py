@@ -15,10 +15,12 @@ source's texts.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from bridge.pbxsim.config import Queue, QueueMember
+from bridge.pbxsim.members import member_available, member_status_event
 from bridge.pbxsim.session import ActionHandler, Reply
-from bridge.pbxsim.state import DEVICE_STATES, PbxState, member_available, member_status_event
+from bridge.pbxsim.state import DEVICE_STATES, PbxState
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
@@ -28,6 +30,7 @@ class QueueMembers:
 
     def __init__(self, state: PbxState) -> None:
         self._state = state
+        self.changed: Callable[[str], None] = lambda queue: None  # a member may take calls now
 
     def _pause_device(self, queue: Queue, member: QueueMember) -> None:
         device = f"Queue:{queue.name}_pause_{member.interface}"
@@ -51,6 +54,7 @@ class QueueMembers:
         self._pause_device(queue, member)
         if member_available(member):
             self._state.publish_avail(queue)
+            self.changed(queue.name)
         return member
 
     def remove(self, queue_name: str, interface: str) -> QueueMember:
@@ -96,6 +100,8 @@ class QueueMembers:
                 self._state.publish_avail(queue)
             self._state.emit(member_status_event(queue, member, "QueueMemberPause"))
             changed.append(member)
+            if not paused:
+                self.changed(queue.name)
         if not changed:
             raise LookupError(f"{interface} is no queue member")
         return changed

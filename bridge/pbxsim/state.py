@@ -11,8 +11,9 @@ time; ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
 from bridge.ami.protocol import Header
@@ -20,6 +21,7 @@ from bridge.pbxsim.channels import Channel
 from bridge.pbxsim.config import PbxConfig, Queue, QueueMember
 from bridge.pbxsim.devstate import aggregate_states, channels_state
 from bridge.pbxsim.events import event
+from bridge.pbxsim.members import member_available, member_status_event
 
 DEVICE_STATES = (
     "UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE",
@@ -53,6 +55,7 @@ class PbxState:
         self._emit = emit
         self.cache: dict[str, str] = {}  # the device state cache: last state of cachable devices
         self._hint_status: dict[tuple[str, str], int] = {}
+        self._deferred: dict[str, int] | None = None
         self._local_sequence = 0
         self._uniqueid_sequence = 0
 
@@ -112,8 +115,27 @@ class PbxState:
 
     def publish(self, device: str, repeat: int = 1) -> None:
         """Announce a device's state as Asterisk does (see the module docstring)."""
+        if self._deferred is not None:
+            self._deferred[device] = self._deferred.get(device, 0) + repeat
+            return
         self.publish_device(device, repeat)
         self.publish_members(device)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold :meth:`publish` back until the outermost block ends, then publish each device
+        once (its repeats together), in order: Asterisk's device state thread works through
+        its queue after the channel events of a burst."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = {}
+        try:
+            yield
+        finally:
+            queued, self._deferred = self._deferred, None
+            for device, repeat in queued.items():
+                self.publish(device, repeat)
 
     def publish_device(self, device: str, repeat: int = 1) -> None:
         """``ExtensionStatus`` of changed hints, then ``DeviceStateChange``: ``repeat`` times for
@@ -190,53 +212,3 @@ class PbxState:
     def publish_avail(self, queue: Queue) -> None:
         """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed."""
         self.publish_device(f"Queue:{queue.name}_avail")
-
-
-def member_status_event(
-    queue: Queue, member: QueueMember, name: str = "QueueMemberStatus"
-) -> list[Header]:
-    """``QueueMemberStatus`` of one member (or another event of the same fields: ``name``)."""
-    return event(
-        name,
-        "agent",
-        [
-            ("Queue", queue.name),
-            ("MemberName", member.name or member.interface),
-            ("Interface", member.interface),
-            *member_headers(member, member.status or 0)[2:13],
-            ("Ringinuse", str(int(member.ringinuse))),
-            ("Wrapuptime", str(member.wrapuptime)),
-        ],
-    )
-
-
-def member_headers(member: QueueMember, status: int) -> list[Header]:
-    """A member's fields as ``QueueMember`` (QueueStatus) lists them, from ``Name`` on."""
-    return [
-        ("Name", member.name or member.interface),
-        ("Location", member.interface),
-        ("StateInterface", member.device),
-        ("Membership", member.membership),
-        ("Penalty", str(member.penalty)),
-        ("CallsTaken", str(member.calls_taken)),
-        ("LastCall", str(member.last_call)),
-        ("LastPause", str(member.last_pause)),
-        ("LoginTime", str(member.login_time)),
-        ("InCall", str(int(member.in_call))),
-        ("Status", str(status)),
-        ("Paused", str(int(member.paused))),
-        ("PausedReason", member.paused_reason),
-        ("Wrapuptime", str(member.wrapuptime)),
-    ]
-
-
-# ast_device_state values a member cannot take calls in, whatever its ringinuse
-_UNREACHABLE = (4, 5)  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
-
-
-def member_available(member: QueueMember) -> bool:
-    """app_queue.c's ``is_member_available`` (wrap-up time aside): not paused, and idle or of
-    unknown state, or in use with ``ringinuse``; never while invalid or unavailable."""
-    if member.paused or member.status in _UNREACHABLE:
-        return False
-    return member.status in (None, 0, 1) or member.ringinuse
