@@ -97,7 +97,8 @@ class CallFlows:
         request, legs = call.request, self._legs
         device = request.channel
         endpoint = device.partition("/")[2]
-        context = "from-internal" if endpoint in self._state.config.endpoints else "default"
+        known = endpoint in self._state.config.endpoints
+        context = "from-internal" if known else request.context or "default"
         phone = legs.pjsip(
             device, state=0, context=context, exten="s", cid=legs.endpoint_cid(device)
         )

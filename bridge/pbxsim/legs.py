@@ -107,18 +107,6 @@ class ChannelOps:
         extra = (("Extension", channel.exten), ("Application", application), ("AppData", data))
         self.emit(channel_event("Newexten", channel, *extra, privilege="dialplan"))
 
-    def run_until(self, channel: Channel, application: str, data: str) -> None:
-        """Run the channel's dialplan up to ``application`` (its priorities from the dialplan
-        when they hold it, else one priority running ``application(data)``)."""
-        entry = self.state.config.dialplan.find(channel.context, channel.exten)
-        apps = entry.apps if entry is not None else []
-        names = [name for name, _ in apps]
-        if application not in names:
-            self.newexten(channel, application, data, priority=1)
-            return
-        for priority, (name, args) in enumerate(apps[: names.index(application) + 1], 1):
-            self.newexten(channel, name, args, priority=priority)
-
     def varset(self, channel: Channel, variable: str, value: str) -> None:
         """A channel variable written by Asterisk or the dialplan (``VarSet``)."""
         channel.variables[variable] = value

@@ -28,10 +28,11 @@ _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 class OriginatePolicy:
     """How originated calls go; tests change these at will.
 
-    ``duration``: seconds an answered call stays up (0: it hangs up right after its answer
-    events; None: until hung up). ``failing_channels``: an Originate to one of these ``Channel``
-    values fails (Reason 0). ``result``: if set, gives the ``Reason`` of every Originate (4
-    answered, anything else failed). Otherwise a Local channel into an extension the dialplan
+    ``duration``: seconds an answered call waits (0: its wait ends right after its answer
+    events; None: until hung up; see the module docstring). ``failing_channels``: an Originate
+    to one of these ``Channel`` values fails (Reason 0). ``result``: if set, gives the
+    ``Reason`` of every Originate (4 answered, anything else failed). Otherwise a Local channel
+    into an extension the dialplan
     does not run fails, and everything else is answered.
     """
 

@@ -41,9 +41,12 @@ class SimulatedPbx(ScenarioApi, LoginApi):
 
     ``login_failure_delay``: the pause before ``Authentication failed`` (Asterisk sleeps 1 s).
     ``auth_timeout``: seconds a connection may stay without logging in (Asterisk: 30).
-    ``call_duration``: seconds an answered originated call stays up (0: it hangs up right after
-    its answer events; None: until :meth:`hangup`). ``config``: dialplan, queues and CLI output
-    (default: the lab PBX of the captures). ``ssl``: listen with TLS using this server context.
+    ``call_duration``: seconds an answered originated call waits (0: its wait ends right after
+    its answer events, None: only when hung up); then its ``Wait`` returns and the dialplan goes
+    on (the labs' extensions hang up), or the application it was originated to returns.
+    ``config``: dialplan, queues and CLI output (default: the lab PBX of the captures; see
+    :func:`~bridge.pbxsim.lab.pjsip_lab_config` for the chan_pjsip one). ``ssl``: listen with
+    TLS using this server context.
 
     Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
     (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
@@ -231,5 +234,6 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         self.state.remember(device, state)
 
     def hangup(self, match: str | None = None) -> int:
-        """Hang up calls with this channel name, Uniqueid or Linkedid (None: all); how many."""
+        """The ``Hangup`` action on the originated calls with this channel name, Uniqueid or
+        Linkedid (None: all); how many."""
         return self._calls.end_matching(match)
