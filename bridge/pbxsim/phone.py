@@ -25,7 +25,7 @@ from collections.abc import Callable
 from bridge.pbxsim.bridges import BridgeOps
 from bridge.pbxsim.channels import RUNS_OUTGOING, UNKNOWN, Channel, local_bridge
 from bridge.pbxsim.dialplan import DialplanRunner
-from bridge.pbxsim.hangups import ACTION, QUIET, REMOTE, Hangups
+from bridge.pbxsim.hangups import QUIET, REMOTE, Hangups
 from bridge.pbxsim.simcall import SimCall
 
 
@@ -104,16 +104,11 @@ class PhoneCalls:
             self.legs.newstate(caller, 6)
         self.connect(call, callee, appl="AppDial")
 
-    def hangup_call(self, call: SimCall, by: Channel | None = None, *, soft: bool = False) -> None:
-        """End a call: ``by`` (default: the caller) hangs up, the other side follows.
-
-        ``soft``: the hang-up comes from the ``Hangup`` action. A phone hanging up before the
-        answer cancels its INVITE (Cause 127, TechCause 487).
-        """
+    def hangup_call(self, call: SimCall, by: Channel | None = None) -> None:
+        """The phone of ``by`` (default: the caller) hangs up, the rest follows (``hangups``).
+        A caller hanging up before the answer cancels its INVITE (Cause 127, TechCause 487)."""
         first = by or call.caller
-        if soft:
-            self.hangups.end(first, ACTION)
-        elif first is call.caller and not call.answered and call.callee is not None:
+        if first is call.caller and not call.answered and call.callee is not None:
             self.hangups.end(first, REMOTE, 127, tech_cause=487)
         else:
             in_queue = bool(call.queue) and first is call.caller  # no Cause then, as captured
@@ -155,7 +150,7 @@ class PhoneCalls:
             cid=legs.endpoint_cid(device),
             linkedid=caller.linkedid,
         )
-        callee.runs, call.callee = RUNS_OUTGOING, callee  # fmt: skip
+        callee.runs, call.callee = RUNS_OUTGOING, callee
         legs.varset(callee, "DIALEDPEERNUMBER", dialstring)
         callee.connected_num, callee.connected_name = caller.cid_num, caller.cid_name
         legs.newexten(callee, "AppDial", "(Outgoing Line)", exten=caller.exten)
@@ -219,10 +214,7 @@ class PhoneCalls:
             broken = call.answered and (
                 call.bridge is None or call.bridge.uniqueid not in self.bridges.bridges
             )
-            if (
-                not live(call.caller)
-                or (call.callee is not None and not live(call.callee))
-                or (broken)
-            ):
+            gone = not live(call.caller) or (call.callee is not None and not live(call.callee))
+            if gone or broken:
                 call.ended = True
                 self.calls.remove(call)

@@ -47,6 +47,8 @@ class QueueCalls:
         self._legs = phones.legs
         self._state = phones.legs.state
         self._exits = QueueExits(phones.legs, phones.hangups)
+        self._rung: dict[str, QueueMember] = {}  # a leg ringing for a queue -> its member
+        phones.hangups.settled.append(self._forget)
         phones.runner.apps["Queue"] = self.queue_app
         phones.queue_answered = self.answer
 
@@ -96,6 +98,10 @@ class QueueCalls:
         self.ring(call)
         return None
 
+    def _forget(self) -> None:
+        for name in [n for n in self._rung if n not in self._state.channels]:
+            del self._rung[name]
+
     def members_changed(self, queue_name: str) -> None:
         """A member may have become available: ring it for the first caller waiting."""
         for call in self._phones.calls:
@@ -144,9 +150,10 @@ class QueueCalls:
                 cid=legs.endpoint_cid(member.interface),
                 linkedid=caller.linkedid,
             )
-            leg.runs = RUNS_OUTGOING  # fmt: skip
+            leg.runs = RUNS_OUTGOING
             legs.varset(leg, "DIALEDPEERNUMBER", member.interface.partition("/")[2])
         call.ringing.append(leg)
+        self._rung[leg.name] = member
         seen = dataclasses.replace(leg, exten=caller.exten)  # as AgentCalled's snapshot shows it
         seen.connected_num, seen.connected_name = caller.cid_num, caller.cid_name
         extra = agent_headers(call.queue, member.interface, member)
@@ -170,13 +177,15 @@ class QueueCalls:
         """A member answers ``call``: its chosen member (``call.member``), else the first rung."""
         if call.answered or call.ended or not call.ringing:
             return
-        if leg is None:
-            chosen = [c for c in call.ringing if c.device == call.member or (
-                c.partner is not None and c.partner.state == 6)]  # fmt: skip
+        if leg is None:  # a Local member whose ;2 answered, else the member asked for
+            chosen = [c for c in call.ringing if c.partner is not None and c.partner.state == 6]
+            chosen += [c for c in call.ringing if self._rung[c.name].interface == call.member]
             leg = (chosen or call.ringing)[0]
         caller, legs = call.caller, self._legs
         queue = self._state.config.queue(call.queue)
-        member = next(m for m in queue.members if m.device == leg.device)
+        member = self._rung[leg.name]
+        for rung in call.ringing:
+            del self._rung[rung.name]
         call.member, call.callee = member.interface, leg
         losers = [c for c in call.ringing if c is not leg]
         if leg.partner is None:
