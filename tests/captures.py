@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from ssl import SSLContext
+
+from bridge.ami.protocol import AmiParser, Message
 
 CAPTURES = Path(__file__).resolve().parent / "fixtures" / "ami-captures"
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
@@ -34,6 +37,10 @@ _NUMBERED = (
     ("client", re.compile(r"(?<=^RemoteAddress: IPV4/T(?:CP|LS)/127\.0\.0\.1/)\d+(?=\r?$)", re.M)),
     ("uid", re.compile(r"(?<![\d.])\d{9,11}\.\d+(?![\d.])")),
     ("chan", re.compile(r"(?<=-)[0-9a-f]{8}(?=;[12])")),
+    # A queue member's epoch times: set by the lab's clock (0, "never", is kept).
+    ("lastcall", re.compile(r"(?<=^LastCall: )[1-9]\d{8,}(?=\r?$)", re.M)),
+    ("lastpause", re.compile(r"(?<=^LastPause: )[1-9]\d{8,}(?=\r?$)", re.M)),
+    ("logintime", re.compile(r"(?<=^LoginTime: )[1-9]\d{8,}(?=\r?$)", re.M)),
 )
 
 
@@ -85,8 +92,8 @@ def count_messages(data: bytes) -> int:
 
 
 def normalise(data: bytes) -> str:
-    """The stream as text with time stamps, ports, session ids, Uniqueids and channel numbers
-    replaced (the last ones by order of first appearance)."""
+    """The stream as text with time stamps, ports, session ids, Uniqueids, channel numbers and
+    queue members' epoch times replaced (the last ones by order of first appearance)."""
     text = data.decode()
     for pattern, replacement in _FIXED:
         text = pattern.sub(replacement, text)
@@ -117,23 +124,119 @@ async def read_messages(reader: asyncio.StreamReader, count: int) -> bytes:
     return data
 
 
-async def replay(capture: Capture, port: int, ssl: SSLContext | None = None) -> bytes:
+Counted = Callable[[Message], bool]
+_NAME = re.compile(rb"\b((?:Local|PJSIP)/[^\s;]+?)-([0-9a-f]{8})(?=;[12]|\r|\n|$)")
+
+
+def _channel_numbers(data: bytes) -> dict[bytes, list[bytes]]:
+    """Device -> the channel numbers of its channels, in order of first appearance."""
+    numbers: dict[bytes, list[bytes]] = {}
+    for match in _NAME.finditer(data):
+        seen = numbers.setdefault(match[1], [])
+        if match[2] not in seen:
+            seen.append(match[2])
+    return numbers
+
+
+def rename_channels(sent: bytes, captured: bytes, received: bytes) -> bytes:
+    """``sent`` with the lab's channel names replaced by the server's: the n-th channel of a
+    device in the capture is the n-th one of that device the server made (a client names
+    channels as it learned them from the events)."""
+    lab, ours = _channel_numbers(captured), _channel_numbers(received)
+
+    def rename(match: re.Match[bytes]) -> bytes:
+        numbers = lab.get(match[1], [])
+        index = numbers.index(match[2]) if match[2] in numbers else -1
+        known = ours.get(match[1], [])
+        return match[1] + b"-" + known[index] if 0 <= index < len(known) else match[0]
+
+    return _NAME.sub(rename, sent)
+
+
+Hook = Callable[[], Awaitable[object]]
+
+
+class _Reader:
+    """What a replay has read: bytes, and how many (counted) messages they complete."""
+
+    def __init__(self, reader: asyncio.StreamReader, counted: Counted | None) -> None:
+        self.reader = reader
+        self.counted = counted
+        self.data = b""
+        self.messages: list[Message] = []
+        self._parser = AmiParser()
+
+    def count(self) -> int:
+        if self.counted is None:
+            return count_messages(self.data)
+        return sum(1 for m in self.messages if self.counted(m))
+
+    async def until_count(self, total: int) -> None:
+        await self.until(lambda: self.count() >= total)
+
+    async def until_answered(self, sent: bytes) -> None:
+        """Until the answer to the request ``sent`` (its ActionID) has arrived."""
+        found = re.search(rb"^ActionID: (.*?)\r?$", sent, re.M)
+        wanted = found[1].decode() if found else None
+        await self.until(lambda: any(m.get("ActionID") == wanted for m in self.messages))
+
+    async def until(self, done: Callable[[], bool]) -> None:
+        """Read until ``done()`` or the end of the stream."""
+        while not done():
+            chunk = await self.reader.read(65536)
+            if not chunk:
+                return
+            self.data += chunk
+            self.messages += self._parser.feed(chunk)
+
+
+def _expected_counts(capture: Capture, counted: Counted | None) -> list[int]:
+    """Per step, how many (counted) messages the server had sent by its end."""
+    totals, parser, total = [], AmiParser(), 0
+    for step in capture.steps:
+        if counted is None:
+            total += count_messages(step.expected)
+        else:
+            total += sum(1 for m in parser.feed(step.expected) if counted(m))
+        totals.append(total)
+    return totals
+
+
+async def replay(
+    capture: Capture,
+    port: int,
+    ssl: SSLContext | None = None,
+    *,
+    counted: Counted | None = None,
+    after: Mapping[int, Hook] | None = None,
+) -> bytes:
     """Play the client side of ``capture`` against 127.0.0.1:``port`` (over TLS with ``ssl``);
     what the server sent.
 
-    When the capture ends with the server closing, checks that this server closes too.
+    Channel names the client sends are the server's own (see :func:`rename_channels`). After
+    each step's write it reads until the server has sent as many messages in all as the
+    capture shows by then (only those ``counted`` accepts, if given: a server that leaves some
+    out is still read to the end). ``after[i]``, if given, runs once step ``i`` is answered (its
+    ActionID seen): what the lab did meanwhile (a phone placing a call, say). When the capture
+    ends with the server closing, checks that this server closes too.
     """
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ssl)
-    received = b""
+    received = _Reader(reader, counted)
+    hooks = after or {}
     try:
         async with asyncio.timeout(10):
-            for step in capture.steps:
-                writer.write(step.sent)
-                received += await read_messages(reader, count_messages(step.expected))
+            for index, (step, total) in enumerate(
+                zip(capture.steps, _expected_counts(capture, counted), strict=True)
+            ):
+                writer.write(rename_channels(step.sent, capture.server_bytes, received.data))
+                if index in hooks:
+                    await received.until_answered(step.sent)
+                    await hooks[index]()
+                await received.until_count(total)
             if capture.closed_by_server:
-                received += await reader.read()
+                await received.until(lambda: False)
                 assert reader.at_eof(), f"{capture.name}: the server did not close"
     finally:
         writer.close()
         await writer.wait_closed()
-    return received
+    return received.data

@@ -12,8 +12,9 @@ from typing import Literal
 from bridge.ami.protocol import Header
 from bridge.pbxsim.channels import UNKNOWN, Channel, channel_event, channel_headers
 from bridge.pbxsim.config import Queue
+from bridge.pbxsim.members import member_headers
 from bridge.pbxsim.session import ActionHandler, Reply
-from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text, member_headers
+from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text
 
 
 def _get(reply: Reply, key: str) -> str:
@@ -186,13 +187,14 @@ class StateActions:
             statuses = [(m, self._member_status(m.device)) for m in queue.members]
             logged_in = [(m, s) for m, s in statuses if s not in (4, 5)]
             available = [m for m, s in logged_in if not m.paused and s in (0, 1)]
+            longest = int(time.monotonic() - min(queue.callers.values(), default=time.monotonic()))
             reply.list_item(
                 "QueueSummary",
                 [
                     ("Queue", queue.name), ("LoggedIn", str(len(logged_in))),
                     ("Available", str(len(available))), ("Callers", str(len(queue.callers))),
                     ("HoldTime", str(queue.holdtime)), ("TalkTime", str(queue.talktime)),
-                    ("LongestHoldTime", "0"),
+                    ("LongestHoldTime", str(longest)),
                 ],
             )  # fmt: skip
         reply.list_complete("QueueSummaryComplete", len(queues))

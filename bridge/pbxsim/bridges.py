@@ -11,6 +11,7 @@ every channel in it the oldest Linkedid of them all (``ast_bridge_channel_update
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bridge.ami.protocol import Header
@@ -21,12 +22,17 @@ from bridge.pbxsim.state import PbxState
 
 @dataclass(slots=True, eq=False)
 class Bridge:
-    """A basic two-party bridge (what Dial and Queue create) and the channels in it."""
+    """A basic two-party bridge (what Dial and Queue create) and the channels in it.
+
+    ``on_break``: called with the channel that leaves first, before it leaves (a queue call's
+    ``AgentComplete``).
+    """
 
     uniqueid: str
     channels: list[Channel] = field(default_factory=list)
     type: str = "basic"
     technology: str = "simple_bridge"
+    on_break: Callable[[Channel], None] | None = None
 
 
 def bridge_headers(bridge: Bridge, prefix: str = "") -> list[Header]:
@@ -67,6 +73,7 @@ class BridgeOps:
             self.leave(bridge, swap)
         bridge.channels.append(channel)
         channel.bridge_id = bridge.uniqueid
+        channel.hangupcause = 16  # a bridged channel ends with Normal Clearing
         oldest = min((c.linkedid for c in bridge.channels), key=_linkedid_age)
         for each in bridge.channels:
             each.linkedid = oldest

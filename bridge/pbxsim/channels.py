@@ -31,12 +31,20 @@ CAUSE_TEXT = MappingProxyType(
 UNKNOWN = "<unknown>"
 
 
-@dataclass(slots=True)
+# What a channel runs, which decides how it ends (see ``hangups``).
+RUNS_DIALPLAN = "dialplan"  # a PBX thread: a phone's call, a Local ;2, an originate to an exten
+RUNS_APP = "app"  # an originate's Application (Wait, Dial) on its channel
+RUNS_OUTGOING = "outgoing"  # a leg that Dial or Queue called (AppDial, AppQueue)
+
+
+@dataclass(slots=True, eq=False)
 class Channel:
     """A live simulated channel: what Asterisk's channel snapshot headers report.
 
     ``bridge_id``: the bridge it is in (``""``: none); ``held``: put on hold by its peer (its
-    device then reads ``ONHOLD``); ``recording``: a MixMonitor runs on it.
+    device then reads ``ONHOLD``); ``recording``: a MixMonitor runs on it. ``runs``: one of the
+    ``RUNS_*`` values; ``partner``: the other half of a Local channel; ``hangupcause``: the
+    cause its ``Hangup`` will report (set once it was bridged, or by who hung it up).
     """
 
     name: str
@@ -58,6 +66,9 @@ class Channel:
     bridge_id: str = ""
     held: bool = False
     recording: bool = False
+    runs: str = RUNS_DIALPLAN
+    partner: Channel | None = field(default=None, repr=False)
+    hangupcause: int = 0
 
 
 def channel_headers(channel: Channel, prefix: str = "") -> list[Header]:
@@ -100,8 +111,8 @@ def local_bridge(one: Channel, two: Channel) -> list[Header]:
         [
             *channel_headers(one, "LocalOne"),
             *channel_headers(two, "LocalTwo"),
-            ("Context", one.context),
-            ("Exten", one.exten),
+            ("Context", two.context),
+            ("Exten", two.exten),
             ("LocalOptimization", "Yes"),
         ],
     )

@@ -39,10 +39,12 @@ class AmiUser:
 
 @dataclass(slots=True)
 class Extension:
-    """One extension (or ``_X.`` pattern): its priorities as (application, data), and a hint."""
+    """One extension (or ``_X.`` pattern): its priorities as (application, data), a hint, and
+    labels (name -> priority) that GotoIf jumps to."""
 
     apps: list[App]
     hint: str = ""
+    labels: dict[str, int] = field(default_factory=dict)
 
 
 def _pattern_regex(pattern: str) -> str:
@@ -163,7 +165,9 @@ class PbxConfig:
     """Everything static about the simulated PBX (the caller may still change it live).
 
     ``endpoints``: PJSIP endpoint id (``4224``) -> caller ID name of its phone; ``trunk``: the
-    endpoint that calls to and from outside numbers go through.
+    endpoint that calls to and from outside numbers go through. ``devices``: states in the device
+    state cache at start-up, as a PBX that has run a while keeps them (``Custom:DND4225``,
+    ``Queue:support_pause_...``).
     """
 
     dialplan: Dialplan = field(default_factory=Dialplan)
@@ -171,6 +175,7 @@ class PbxConfig:
     cli: dict[str, list[str]] = field(default_factory=dict)
     endpoints: dict[str, str] = field(default_factory=dict)
     trunk: str = "trunk"
+    devices: dict[str, str] = field(default_factory=dict)
 
     def queue(self, name: str) -> Queue:
         """The queue of that name; LookupError if there is none."""

@@ -28,6 +28,7 @@ WRITE_CLASSES = MappingProxyType({
     "extensionstate": ("call", "reporting"), "hangup": ("system", "call"),
     "devicestatelist": ("call", "reporting"), "extensionstatelist": ("call", "reporting"),
     "queueadd": ("agent",), "queueremove": ("agent",), "queuepause": ("agent",),
+    "blindtransfer": ("call",), "redirect": ("call",),
 })  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 

@@ -8,16 +8,18 @@
 - Recording (``apps/app_mixmonitor.c``): ``VarSet MIXMONITOR_FILENAME`` then
   ``MixMonitorStart``; ``StopMixMonitor`` gives ``MixMonitorStop``. A channel that hangs up while
   recording gets no ``MixMonitorStop``.
-- DND by feature code (FreePBX ``*76``): the phone's short call to the code, the AstDB key
-  written (no AMI event for that) and ``DEVICE_STATE(Custom:DND<n>)`` set, which raises
-  ``ExtensionStatus`` for hints that use it and ``DeviceStateChange``.
+- DND by feature code (FreePBX ``*76``/``*77``, ``pjsip/dnd_feature_code``): the phone's short
+  call to the code runs its extension: the AstDB key written or deleted (no AMI event for that)
+  and ``DEVICE_STATE(Custom:DND<n>)`` set, which raises ``ExtensionStatus`` for hints that use
+  it and ``DeviceStateChange``.
 """
 
 from __future__ import annotations
 
 from bridge.pbxsim.channels import Channel, channel_event
 from bridge.pbxsim.legs import ChannelOps
-from bridge.pbxsim.phone import PhoneCalls, SimCall
+from bridge.pbxsim.phone import PhoneCalls
+from bridge.pbxsim.simcall import SimCall
 
 Target = SimCall | Channel | str
 
@@ -88,36 +90,21 @@ class CallFeatures:
 
     def dnd_feature_code(
         self, number: str, on: bool, *, family: str = "DND", value: str = "YES",
-        via_phone: bool = True, code: str = "*76",
+        via_phone: bool = True,
     ) -> None:  # fmt: skip
-        """What the phone of ``number`` dialing the DND code shows over AMI (see module doc).
-
-        ``via_phone``: False leaves out the phone's own short call (only the state changes).
-        """
+        """The phone of ``number`` dials the DND code (``*76`` on, ``*77`` off): its extension
+        runs to the end (the labs': the AstDB key, ``Custom:DND<n>``, Wait, Hangup). Without
+        such an extension, or with ``via_phone`` False, only the AstDB key
+        ``/<family>/<number>`` and ``Custom:DND<number>`` change."""
+        code = "*76" if on else "*77"
         state = self._legs.state
-        channel = None
-        if via_phone:
-            device = self._legs.device_of(number)
-            channel = self._legs.pjsip(device, state=4, context="from-internal", exten=code,
-                                       cid=self._legs.endpoint_cid(device))  # fmt: skip
-            self._legs.newexten(channel, "Answer", "", priority=1)
-            self._legs.newstate(channel, 6)
-            if on:
-                self._legs.newexten(channel, "Set", f"DB({family}/{number})={value}", priority=2)
-            else:
-                self._legs.newexten(channel, "Noop", f"Deleting: {family}/{number}", priority=2)
+        if via_phone and state.config.dialplan.find("from-internal", code) is not None:
+            call = self._phones.place_call(number, code)
+            if self._phones.hangups.live(call.caller):
+                self._phones.runner.wait_over(call.caller)  # the code's Wait(1) is over
+            return
         if on:
             state.astdb[f"/{family}/{number}"] = value
         else:
             state.astdb.pop(f"/{family}/{number}", None)
-        if channel is not None:
-            devstate = "BUSY" if on else "NOT_INUSE"
-            data = f"DEVICE_STATE(Custom:DND{number})={devstate}"
-            self._legs.newexten(channel, "Set", data, priority=3)
         state.set_device_state(f"Custom:DND{number}", "BUSY" if on else "NOT_INUSE")
-        if channel is not None:
-            sound = "do-not-disturb&" + ("activated" if on else "de-activated")
-            self._legs.newexten(channel, "Playback", sound, priority=4)
-            self._legs.newexten(channel, "Hangup", "", priority=5)
-            self._legs.request_hangup(channel, 16, soft=True)
-            self._legs.hangup(channel, 16)

@@ -70,6 +70,7 @@ class ChannelOps:
                       context, exten, created=now)  # fmt: skip
         two = Channel(f"{device}-{number};2", self.state.next_uniqueid(), linkedid, device,
                       context, exten, state=4, created=now)  # fmt: skip
+        one.partner, two.partner = two, one
         self.announce(one)
         self.announce(two)
         return one, two
@@ -106,17 +107,11 @@ class ChannelOps:
         extra = (("Extension", channel.exten), ("Application", application), ("AppData", data))
         self.emit(channel_event("Newexten", channel, *extra, privilege="dialplan"))
 
-    def run_until(self, channel: Channel, application: str, data: str) -> None:
-        """Run the channel's dialplan up to ``application`` (its priorities from the dialplan
-        when they hold it, else one priority running ``application(data)``)."""
-        entry = self.state.config.dialplan.find(channel.context, channel.exten)
-        apps = entry.apps if entry is not None else []
-        names = [name for name, _ in apps]
-        if application not in names:
-            self.newexten(channel, application, data, priority=1)
-            return
-        for priority, (name, args) in enumerate(apps[: names.index(application) + 1], 1):
-            self.newexten(channel, name, args, priority=priority)
+    def varset(self, channel: Channel, variable: str, value: str) -> None:
+        """A channel variable written by Asterisk or the dialplan (``VarSet``)."""
+        channel.variables[variable] = value
+        extra = (("Variable", variable), ("Value", value))
+        self.emit(channel_event("VarSet", channel, *extra, privilege="dialplan"))
 
     def callerid(self, channel: Channel, cid: CallerId) -> None:
         """The channel's caller ID changes (``NewCallerid``)."""

@@ -1,14 +1,15 @@
-"""The ``Originate`` and ``Hangup`` actions, and the life of the calls they start.
+"""The ``Originate`` action, and the life of the calls it starts.
 
 Whether a call is answered and how long it lasts is decided per request by an
-:class:`OriginatePolicy`, which tests script. An answered call hangs up after its duration
-(0: right after the answer events, None: only when hung up), as if its dialplan ran ``Hangup()``.
+:class:`OriginatePolicy`, which tests script. An answered call's wait ends after its duration
+(0: right after the answer events, None: only when hung up): the ``Wait`` its dialplan is in
+returns and the dialplan goes on (the labs' extensions then run ``Hangup()``), or the
+application it was originated to returns and the channel ends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,8 +17,9 @@ from bridge.ami.protocol import Message
 from bridge.pbxsim.calls import Call, CallFlows
 from bridge.pbxsim.channels import ANSWERED, FAILED, OriginateRequest
 from bridge.pbxsim.config import Dialplan
+from bridge.pbxsim.hangups import ACTION
+from bridge.pbxsim.phone import PhoneCalls
 from bridge.pbxsim.session import Reply
-from bridge.pbxsim.state import Emit, PbxState
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
@@ -26,10 +28,11 @@ _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 class OriginatePolicy:
     """How originated calls go; tests change these at will.
 
-    ``duration``: seconds an answered call stays up (0: it hangs up right after its answer
-    events; None: until hung up). ``failing_channels``: an Originate to one of these ``Channel``
-    values fails (Reason 0). ``result``: if set, gives the ``Reason`` of every Originate (4
-    answered, anything else failed). Otherwise a Local channel into an extension the dialplan
+    ``duration``: seconds an answered call waits (0: its wait ends right after its answer
+    events; None: until hung up; see the module docstring). ``failing_channels``: an Originate
+    to one of these ``Channel`` values fails (Reason 0). ``result``: if set, gives the
+    ``Reason`` of every Originate (4 answered, anything else failed). Otherwise a Local channel
+    into an extension the dialplan
     does not run fails, and everything else is answered.
     """
 
@@ -53,13 +56,15 @@ class OriginatePolicy:
 
 
 class CallRunner:
-    """Starts originated calls, ends them, and answers ``Originate`` and ``Hangup``."""
+    """Starts originated calls, ends them when their time is up, and answers ``Originate``."""
 
-    def __init__(self, state: PbxState, emit: Emit, policy: OriginatePolicy) -> None:
-        self._flows = CallFlows(state, emit)
+    def __init__(self, phones: PhoneCalls, policy: OriginatePolicy) -> None:
+        self._flows = CallFlows(phones)
+        self._hangups = phones.hangups
         self.policy = policy
         self.calls: list[Call] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        phones.hangups.settled.append(self._prune)
 
     def originate(self, reply: Reply) -> None:
         """The ``Originate`` action: async answers at once, sync after the outcome is known."""
@@ -75,32 +80,19 @@ class CallRunner:
             reply.error("Originate failed")
         self.start(request, reason, duration, report=is_async)
 
-    def hangup(self, reply: Reply) -> None:
-        """The ``Hangup`` action: ends the call a channel belongs to."""
-        name = (reply.request.get("Channel") or "").strip()
-        if not name:
-            reply.error("No channel specified")
-            return
-        calls = [c for c in self.calls if any(ch.name == name for ch in c.channels)]
-        if not calls:
-            reply.error("No such channel")
-            return
-        reply.success("Channel Hungup")
-        self.end(calls[0], by_dialplan=False)
-
     def start(
         self, request: OriginateRequest, reason: int, duration: float | None, *, report: bool
     ) -> Call:
-        """Set a call up (events now) and schedule its end."""
-        call = self._flows.create(request, time.monotonic())
+        """Set a call up (events now) and schedule the end of its wait."""
+        call = self._flows.create(request)
         if reason != ANSWERED:
             self._flows.fail(call, reason, report=report)
             return call
-        self._flows.answer(call, report=report)
         self.calls.append(call)
+        self._flows.answer(call, report=report)
         if duration == 0:
-            self.end(call, by_dialplan=True)
-        elif duration is not None:
+            self.end(call)
+        elif duration is not None and not call.ended:
             task = asyncio.get_running_loop().create_task(self._end_later(call, duration))
             call.task = task
             self._tasks.add(task)
@@ -110,21 +102,18 @@ class CallRunner:
     async def _end_later(self, call: Call, duration: float) -> None:
         await asyncio.sleep(duration)
         call.task = None
-        self.end(call, by_dialplan=True)
+        self.end(call)
 
-    def end(self, call: Call, *, by_dialplan: bool) -> None:
-        """Hang a call up now (its hangup events go out)."""
-        if call.ended:
-            return
+    def end(self, call: Call) -> None:
+        """The originated channel's wait is over now (its dialplan goes on, or it ends)."""
         if call.task is not None:
             call.task.cancel()
             call.task = None
-        self.calls.remove(call)
-        self._flows.hang_up(call, by_dialplan=by_dialplan)
+        self._flows.end(call)
 
     def end_matching(self, match: str | None) -> int:
-        """End the calls with a channel name, Uniqueid or Linkedid equal to ``match`` (None:
-        all); returns how many."""
+        """The ``Hangup`` action on the calls with a channel name, Uniqueid or Linkedid equal to
+        ``match`` (None: all); returns how many."""
         calls = [
             call
             for call in self.calls
@@ -132,8 +121,19 @@ class CallRunner:
             or any(match in (ch.name, ch.uniqueid, ch.linkedid) for ch in call.channels)
         ]
         for call in calls:
-            self.end(call, by_dialplan=False)
+            first = next((c for c in call.channels if self._hangups.live(c)), None)
+            if first is not None:
+                self._hangups.end(first, ACTION)
         return len(calls)
+
+    def _prune(self) -> None:
+        for call in list(self.calls):
+            if not any(self._hangups.live(channel) for channel in call.channels):
+                call.ended = True
+                self.calls.remove(call)
+                if call.task is not None:
+                    call.task.cancel()
+                    call.task = None
 
     async def close(self) -> None:
         """Forget every call without events (the PBX went away) and stop their timers."""

@@ -41,9 +41,12 @@ class SimulatedPbx(ScenarioApi, LoginApi):
 
     ``login_failure_delay``: the pause before ``Authentication failed`` (Asterisk sleeps 1 s).
     ``auth_timeout``: seconds a connection may stay without logging in (Asterisk: 30).
-    ``call_duration``: seconds an answered originated call stays up (0: it hangs up right after
-    its answer events; None: until :meth:`hangup`). ``config``: dialplan, queues and CLI output
-    (default: the lab PBX of the captures). ``ssl``: listen with TLS using this server context.
+    ``call_duration``: seconds an answered originated call waits (0: its wait ends right after
+    its answer events, None: only when hung up); then its ``Wait`` returns and the dialplan goes
+    on (the labs' extensions hang up), or the application it was originated to returns.
+    ``config``: dialplan, queues and CLI output (default: the lab PBX of the captures; see
+    :func:`~bridge.pbxsim.lab.pjsip_lab_config` for the chan_pjsip one). ``ssl``: listen with
+    TLS using this server context.
 
     Scripting attributes: ``users`` (username -> :class:`AmiUser`), ``originate``
     (:class:`OriginatePolicy`: call duration, failing channels, a Reason callback),
@@ -75,15 +78,15 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         self.log = ActionLog(self._changes.notify)
         self.state = PbxState(self.config, self.broadcast)
         self.state.sync()
-        self._calls = CallRunner(self.state, self.broadcast, self.originate)
+        self._scenarios = Scenarios(self.state)
+        self._calls = CallRunner(self._scenarios.phones, self.originate)
         self._gate = LoginGate(
             self.users, login_failure_delay, self.broadcast, self._changes.notify, self.uptime
         )
         handlers = StateActions(self.state).handlers()
         handlers.update(AstDbActions(self.state.astdb).handlers())
         handlers.update(originate=self._calls.originate)
-        self._scenarios = Scenarios(self.state)
-        handlers.update(self._scenarios.handlers(self._calls.hangup))
+        handlers.update(self._scenarios.handlers())
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)
         self._server.auth_timeout = auth_timeout
         self._dispatcher = Dispatcher(
@@ -225,6 +228,12 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         """Change a device's state (a phone ringing, say) with the events Asterisk sends."""
         self.state.set_device_state(device, state)
 
+    def remember_device_state(self, device: str, state: str) -> None:
+        """Put ``state`` in the device state cache without events, as a PBX that has run a while
+        keeps the states its earlier calls and tests left (``DeviceStateList`` lists them)."""
+        self.state.remember(device, state)
+
     def hangup(self, match: str | None = None) -> int:
-        """Hang up calls with this channel name, Uniqueid or Linkedid (None: all); how many."""
+        """The ``Hangup`` action on the originated calls with this channel name, Uniqueid or
+        Linkedid (None: all); how many."""
         return self._calls.end_matching(match)

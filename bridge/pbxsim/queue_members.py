@@ -2,19 +2,25 @@
 
 From ``apps/app_queue.c`` of Asterisk 22: ``QueueMemberAdded``/``QueueMemberRemoved``/
 ``QueueMemberPause`` carry the fields of ``QueueMemberStatus`` (``queue_member_blob_create``).
-Adding a member also publishes ``Queue:<q>_pause_<interface>`` (``INUSE`` paused, ``NOT_INUSE``
+Adding a member publishes ``Queue:<q>_pause_<interface>`` (``INUSE`` paused, ``NOT_INUSE``
 not) and, when the new member can take calls, ``Queue:<q>_avail`` ``NOT_INUSE``; removing the
-last available one publishes ``Queue:<q>_avail`` ``INUSE``; pausing publishes both. Answers of
-``QueueAdd``, ``QueueRemove`` and ``QueuePause`` are the source's texts.
+last available one publishes ``Queue:<q>_avail`` ``INUSE``; pausing publishes both, before its
+``QueueMemberPause`` (as ``queue_pause_reason`` shows). These devices are cachable, so a state
+the cache already holds raises no event: a ``QueueAdd`` of an available member into a queue that
+has one, or of an interface the lab had added before, shows ``QueueMemberAdded`` alone
+(``queue_add_remove``). Answers of ``QueueAdd``, ``QueueRemove`` and ``QueuePause`` are the
+source's texts.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from bridge.pbxsim.config import Queue, QueueMember
+from bridge.pbxsim.members import member_available, member_status_event
 from bridge.pbxsim.session import ActionHandler, Reply
-from bridge.pbxsim.state import DEVICE_STATES, PbxState, member_available, member_status_event
+from bridge.pbxsim.state import DEVICE_STATES, PbxState
 
 _TRUE = frozenset({"yes", "true", "y", "t", "1", "on"})
 
@@ -24,6 +30,7 @@ class QueueMembers:
 
     def __init__(self, state: PbxState) -> None:
         self._state = state
+        self.changed: Callable[[str], None] = lambda queue: None  # a member may take calls now
 
     def _pause_device(self, queue: Queue, member: QueueMember) -> None:
         device = f"Queue:{queue.name}_pause_{member.interface}"
@@ -46,7 +53,8 @@ class QueueMembers:
         self._state.emit(member_status_event(queue, member, "QueueMemberAdded"))
         self._pause_device(queue, member)
         if member_available(member):
-            self._state.publish_avail(queue, always=True)
+            self._state.publish_avail(queue)
+            self.changed(queue.name)
         return member
 
     def remove(self, queue_name: str, interface: str) -> QueueMember:
@@ -63,7 +71,7 @@ class QueueMembers:
         self._state.emit(member_status_event(queue, member, "QueueMemberRemoved"))
         queue.members.remove(member)
         if not any(member_available(m) for m in queue.members):
-            self._state.publish_avail(queue, always=True)
+            self._state.publish_avail(queue)
         return member
 
     def pause(
@@ -86,14 +94,14 @@ class QueueMembers:
             member.paused = paused
             if paused:
                 member.last_pause = int(time.time())
-            member.paused_reason = reason
-            self._state.emit(member_status_event(queue, member, "QueueMemberPause"))
-            if not paused:
-                member.paused_reason = ""
+            member.paused_reason = reason if paused else ""
             self._pause_device(queue, member)
             if member_available(member) or not any(member_available(m) for m in queue.members):
-                self._state.publish_avail(queue, always=True)
+                self._state.publish_avail(queue)
+            self._state.emit(member_status_event(queue, member, "QueueMemberPause"))
             changed.append(member)
+            if not paused:
+                self.changed(queue.name)
         if not changed:
             raise LookupError(f"{interface} is no queue member")
         return changed

@@ -17,13 +17,16 @@ from bridge.pbxsim.blast import blast
 from bridge.pbxsim.bridges import Bridge, BridgeOps
 from bridge.pbxsim.channels import Channel
 from bridge.pbxsim.config import QueueMember
+from bridge.pbxsim.dialplan import DialplanRunner
 from bridge.pbxsim.features import CallFeatures, Target
+from bridge.pbxsim.hangups import ACTION, Hangups
 from bridge.pbxsim.legs import ChannelOps
-from bridge.pbxsim.phone import PhoneCalls, SimCall
+from bridge.pbxsim.phone import PhoneCalls
 from bridge.pbxsim.queue_calls import QueueCalls
 from bridge.pbxsim.queue_members import QueueMembers
 from bridge.pbxsim.server import AmiServer
 from bridge.pbxsim.session import ActionHandler, AmiSession, Reply
+from bridge.pbxsim.simcall import SimCall
 from bridge.pbxsim.state import PbxState
 from bridge.pbxsim.sync import SyncActions
 from bridge.pbxsim.transfers import Transfers
@@ -33,36 +36,37 @@ class Scenarios:
     """The flow players of one PBX, and the AMI actions they add."""
 
     def __init__(self, state: PbxState) -> None:
+        self.legs = ChannelOps(state)
         self.bridges = BridgeOps(state)
-        self.phones = PhoneCalls(ChannelOps(state), self.bridges)
+        self.hangups = Hangups(self.legs, self.bridges)
+        self.runner = DialplanRunner(self.legs, self.hangups)
+        self.phones = PhoneCalls(self.runner, self.bridges)
         self.queue_calls = QueueCalls(self.phones)
         self.features = CallFeatures(self.phones)
         self.transfers = Transfers(self.phones, self.features)
         self.members = QueueMembers(state)
+        self.members.changed = self.queue_calls.members_changed
         self.sync = SyncActions(state)
 
-    def handlers(self, hangup: ActionHandler) -> dict[str, ActionHandler]:
-        """QueueAdd/Remove/Pause, DeviceStateList, ExtensionStateList, and ``Hangup`` for
-        scenario calls first (``hangup``, the originate one, for the rest)."""
+    def handlers(self) -> dict[str, ActionHandler]:
+        """QueueAdd/Remove/Pause, DeviceStateList, ExtensionStateList, BlindTransfer, Redirect
+        and Hangup."""
+        return {
+            **self.members.handlers(), **self.sync.handlers(), **self.transfers.handlers(),
+            "hangup": self.hangup_action,
+        }  # fmt: skip
 
-        def hangup_action(reply: Reply) -> None:
-            name = (reply.request.get("Channel") or "").strip()
-            for call in self.phones.calls:
-                for channel in call.channels:
-                    if channel.name == name:
-                        reply.success("Channel Hungup")
-                        self.hangup(call, channel, soft=True)
-                        return
-            hangup(reply)
-
-        return {**self.members.handlers(), **self.sync.handlers(), "hangup": hangup_action}
-
-    def hangup(self, call: SimCall, by: Channel | None = None, *, soft: bool = False) -> None:
-        """End a call of any kind."""
-        if call.queue:
-            self.queue_calls.hangup_call(call, by, soft=soft)
+    def hangup_action(self, reply: Reply) -> None:
+        """``Hangup``: any live channel, as the captures show it ending (``hangups``)."""
+        name = (reply.request.get("Channel") or "").strip()
+        channel = self.legs.state.channels.get(name)
+        if not name:
+            reply.error("No channel specified")
+        elif channel is None:
+            reply.error("No such channel")
         else:
-            self.phones.hangup_call(call, by, soft=soft)
+            reply.success("Channel Hungup")
+            self.hangups.end(channel, ACTION)
 
 
 class ScenarioApi:
@@ -119,8 +123,19 @@ class ScenarioApi:
             self._scenarios.phones.answer(call)
 
     def hangup_call(self, call: SimCall, by: Channel | None = None) -> None:
-        """``by`` (default: the caller) hangs up ``call``; the other side follows."""
-        self._scenarios.hangup(call, by)
+        """``by`` (default: the caller) hangs up ``call`` (a BYE, or a CANCEL while it rings);
+        the rest follows as Asterisk's does."""
+        self._scenarios.phones.hangup_call(call, by)
+
+    def end_wait(self, target: Target) -> None:
+        """The ``Wait`` the channel of ``target`` (a call: its caller) is in ends: its dialplan
+        goes on (the labs' outside numbers and feature codes then hang up), or the Wait an
+        originate gave it as its application returns and the channel ends."""
+        scenarios = self._scenarios
+        channel = (
+            target.caller if isinstance(target, SimCall) else scenarios.features.channel(target)
+        )
+        scenarios.runner.wait_over(channel)
 
     def hold(self, target: Target) -> Channel:
         """The phone of ``target`` (a call: its answering phone; or a channel) puts its peer

@@ -1,15 +1,19 @@
 """The simulated PBX's live state: AstDB, device states, hints, queue members, channels.
 
 Every change that Asterisk would announce goes out through the ``emit`` callback as an event:
-``DeviceStateChange`` on every device state publication (even an unchanged one, as Asterisk
-does), ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`` and the
-``Queue:<name>_avail`` device only when a member's status changes.
+``DeviceStateChange`` when a device's state is published (``ast_devstate_changed``): for a
+cachable device (PJSIP endpoints, ``Custom:``, ``Queue:``) only when it differs from what the
+device state cache holds, for a ``Local/`` device (``AST_FLAG_DISABLE_DEVSTATE_CACHE``) every
+time; ``ExtensionStatus`` only when a hint's state changes, ``QueueMemberStatus`` and the
+``Queue:<name>_avail`` device only when a member's status changes. The cache (``cache``) is what
+``DeviceStateList`` reports.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import MappingProxyType
 
 from bridge.ami.protocol import Header
@@ -17,6 +21,7 @@ from bridge.pbxsim.channels import Channel
 from bridge.pbxsim.config import PbxConfig, Queue, QueueMember
 from bridge.pbxsim.devstate import aggregate_states, channels_state
 from bridge.pbxsim.events import event
+from bridge.pbxsim.members import member_available, member_status_event
 
 DEVICE_STATES = (
     "UNKNOWN", "NOT_INUSE", "INUSE", "BUSY", "INVALID", "UNAVAILABLE", "RINGING", "RINGINUSE",
@@ -48,9 +53,9 @@ class PbxState:
         self.globals: dict[str, str] = {}
         self.channels: dict[str, Channel] = {}
         self._emit = emit
-        self.published: dict[str, None] = {}  # devices whose state was announced, in order
+        self.cache: dict[str, str] = {}  # the device state cache: last state of cachable devices
         self._hint_status: dict[tuple[str, str], int] = {}
-        self._queue_avail: dict[str, str] = {}
+        self._deferred: dict[str, int] | None = None
         self._local_sequence = 0
         self._uniqueid_sequence = 0
 
@@ -103,16 +108,45 @@ class PbxState:
             self.astdb[f"/CustomDevstate/{device[7:]}"] = state
         self.publish(device)
 
+    def remember(self, device: str, state: str) -> None:
+        """A state the device state cache already holds, set long ago (no events)."""
+        self.device_states[device] = self.cache[device] = state
+        self.sync()
+
     def publish(self, device: str, repeat: int = 1) -> None:
         """Announce a device's state as Asterisk does (see the module docstring)."""
+        if self._deferred is not None:
+            self._deferred[device] = self._deferred.get(device, 0) + repeat
+            return
         self.publish_device(device, repeat)
         self.publish_members(device)
 
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Hold :meth:`publish` back until the outermost block ends, then publish each device
+        once (its repeats together), in order: Asterisk's device state thread works through
+        its queue after the channel events of a burst."""
+        if self._deferred is not None:
+            yield
+            return
+        self._deferred = {}
+        try:
+            yield
+        finally:
+            queued, self._deferred = self._deferred, None
+            for device, repeat in queued.items():
+                self.publish(device, repeat)
+
     def publish_device(self, device: str, repeat: int = 1) -> None:
-        """``ExtensionStatus`` of changed hints, then ``repeat`` times ``DeviceStateChange``."""
+        """``ExtensionStatus`` of changed hints, then ``DeviceStateChange``: ``repeat`` times for
+        a Local device, once (and only if it changed) for a cachable one."""
         state = self.device_state(device)
-        self.published[device] = None
         self._publish_hints(device)
+        if not device.startswith("Local/"):
+            if self.cache.get(device) == state:
+                return
+            self.cache[device] = state
+            repeat = 1
         for _ in range(repeat):
             self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
 
@@ -126,13 +160,23 @@ class PbxState:
                 self.publish_avail(queue)
 
     def sync(self) -> None:
-        """Take the current hint and member states as known, without events (at start-up)."""
+        """Take the current hint and member states as known, without events (at start-up): the
+        cache gets the PJSIP endpoints (and the trunk), the config's ``devices`` and the
+        ``Custom:`` states kept in the AstDB."""
+        endpoints = [*self.config.endpoints, self.config.trunk] if self.config.endpoints else []
+        for device, state in self.config.devices.items():
+            self.device_states[device] = state
+        for key, value in self.astdb.items():
+            if key.startswith("/CustomDevstate/"):
+                self.device_states.setdefault("Custom:" + key[16:], value)
+        for device in [*(f"PJSIP/{e}" for e in endpoints), *self.device_states]:
+            self.cache[device] = self.device_state(device)
         for context, exten, _ in self.config.dialplan.hints():
             self._hint_status[(context, exten)] = self.extension_state(context, exten)[1]
         for queue in self.config.queues.values():
             for member in queue.members:
                 self._restate(member)
-            self._queue_avail[queue.name] = self.device_state(f"Queue:{queue.name}_avail")
+            self.cache[f"Queue:{queue.name}_avail"] = self.device_state(f"Queue:{queue.name}_avail")
 
     def _publish_hints(self, device: str) -> None:
         for context, exten, hint in self.config.dialplan.hints():
@@ -165,61 +209,6 @@ class PbxState:
     def _has_available(self, queue: Queue) -> bool:
         return any(member_available(m) for m in queue.members)
 
-    def publish_avail(self, queue: Queue, *, always: bool = False) -> None:
-        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed (or ``always``)."""
-        device = f"Queue:{queue.name}_avail"
-        state = self.device_state(device)
-        if always or self._queue_avail.get(queue.name) != state:
-            self._queue_avail[queue.name] = state
-            self.published[device] = None
-            self._emit(event("DeviceStateChange", "call", [("Device", device), ("State", state)]))
-
-
-def member_status_event(
-    queue: Queue, member: QueueMember, name: str = "QueueMemberStatus"
-) -> list[Header]:
-    """``QueueMemberStatus`` of one member (or another event of the same fields: ``name``)."""
-    return event(
-        name,
-        "agent",
-        [
-            ("Queue", queue.name),
-            ("MemberName", member.name or member.interface),
-            ("Interface", member.interface),
-            *member_headers(member, member.status or 0)[2:13],
-            ("Ringinuse", str(int(member.ringinuse))),
-            ("Wrapuptime", str(member.wrapuptime)),
-        ],
-    )
-
-
-def member_headers(member: QueueMember, status: int) -> list[Header]:
-    """A member's fields as ``QueueMember`` (QueueStatus) lists them, from ``Name`` on."""
-    return [
-        ("Name", member.name or member.interface),
-        ("Location", member.interface),
-        ("StateInterface", member.device),
-        ("Membership", member.membership),
-        ("Penalty", str(member.penalty)),
-        ("CallsTaken", str(member.calls_taken)),
-        ("LastCall", str(member.last_call)),
-        ("LastPause", str(member.last_pause)),
-        ("LoginTime", str(member.login_time)),
-        ("InCall", str(int(member.in_call))),
-        ("Status", str(status)),
-        ("Paused", str(int(member.paused))),
-        ("PausedReason", member.paused_reason),
-        ("Wrapuptime", str(member.wrapuptime)),
-    ]
-
-
-# ast_device_state values a member cannot take calls in, whatever its ringinuse
-_UNREACHABLE = (4, 5)  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
-
-
-def member_available(member: QueueMember) -> bool:
-    """app_queue.c's ``is_member_available`` (wrap-up time aside): not paused, and idle or of
-    unknown state, or in use with ``ringinuse``; never while invalid or unavailable."""
-    if member.paused or member.status in _UNREACHABLE:
-        return False
-    return member.status in (None, 0, 1) or member.ringinuse
+    def publish_avail(self, queue: Queue) -> None:
+        """``DeviceStateChange`` of ``Queue:<name>_avail`` when it changed."""
+        self.publish_device(f"Queue:{queue.name}_avail")

@@ -7,8 +7,9 @@ cache or one ``ExtensionStatus`` per hint (pattern hints left out), each with ``
 after ``Event`` and no ``Privilege``, then ``DeviceStateListComplete`` /
 ``ExtensionStateListComplete`` with ``EventList: Complete`` and ``ListItems``.
 
-The simulated cache holds what Asterisk's would: every PJSIP endpoint (published at start-up),
-every ``Custom:`` state kept in the AstDB (``CustomDevstate``), and every device published since.
+``DeviceStateList`` lists the device state cache (:attr:`PbxState.cache`): every PJSIP endpoint
+(published at start-up), the ``Custom:`` states kept in the AstDB, the queues' devices, and every
+cachable device published since; never a ``Local/`` device, even one in use.
 """
 
 from __future__ import annotations
@@ -31,26 +32,13 @@ class SyncActions:
             "extensionstatelist": self.extension_state_list,
         }
 
-    def known_devices(self) -> list[str]:
-        """The devices a ``DeviceStateList`` reports, in a stable order."""
-        state = self._state
-        devices = [f"PJSIP/{endpoint}" for endpoint in state.config.endpoints]
-        devices += [
-            "Custom:" + key.removeprefix("/CustomDevstate/")
-            for key in state.astdb
-            if key.startswith("/CustomDevstate/")
-        ]
-        devices += list(state.published) + list(state.device_states)
-        return list(dict.fromkeys(devices))
-
     def _item(self, reply: Reply, name: str, headers: list[Header]) -> None:
         reply.session.send([("Event", name), *reply.action_id, *headers])
 
     def device_state_list(self, reply: Reply) -> None:
-        devices = self.known_devices()
+        devices = list(self._state.cache.items())
         reply.list_start("Device State Changes will follow")
-        for device in devices:
-            state = self._state.device_state(device)
+        for device, state in devices:
             self._item(reply, "DeviceStateChange", [("Device", device), ("State", state)])
         reply.list_complete("DeviceStateListComplete", len(devices))
 
