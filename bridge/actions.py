@@ -6,16 +6,15 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass
 
 from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.links import LinkRegistry
-from bridge.ami.protocol import Message
 from bridge.directory import CoreServerEntry, ExtensionEntry
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
 from bridge.limits import TokenBuckets, refuse
 from bridge.live import LiveState
+from bridge.originates import OriginateTracker, PendingOriginate
 from bridge.settings import Settings
 
 log = logging.getLogger("bridge.actions")
@@ -43,52 +42,6 @@ def normalize_destination(value: object) -> str:
             error_id="destination-invalid",
         )
     return number
-
-
-@dataclass(frozen=True, slots=True)
-class PendingOriginate:
-    core_server: str
-    extension: str
-    destination: str
-    started: float
-
-
-class OriginateTracker:
-    """Matches each ``OriginateResponse`` to its Originate by ActionID and logs the outcome."""
-
-    def __init__(self, keep_seconds: float) -> None:
-        self._pending: dict[str, PendingOriginate] = {}
-        self._keep = keep_seconds
-
-    def expect(self, action_id: str, pending: PendingOriginate) -> None:
-        self._expire(pending.started)
-        self._pending[action_id] = pending
-
-    def forget(self, action_id: str) -> None:
-        self._pending.pop(action_id, None)
-
-    def on_response(self, _core_server_id: str, event: Message) -> None:
-        pending = self._pending.pop(event.get("ActionID") or "", None)
-        if pending is None:
-            return
-        reason = event.get("Reason", "")
-        outcome = "answered" if event.get("Response") == "Success" else f"failed (reason {reason})"
-        log.info(
-            "originate %s -> %s on %s %s after %.1f s",
-            pending.extension,
-            pending.destination,
-            pending.core_server,
-            outcome,
-            time.monotonic() - pending.started,
-        )
-
-    def __len__(self) -> int:
-        return len(self._pending)
-
-    def _expire(self, now: float) -> None:
-        stale = [k for k, p in self._pending.items() if now - p.started > self._keep]
-        for key in stale:
-            del self._pending[key]
 
 
 class ActionService:
@@ -140,7 +93,7 @@ class ActionService:
         )
         self.originates.expect(
             action_id,
-            PendingOriginate(server.slug, extension.number, destination, time.monotonic()),
+            PendingOriginate(server, extension, destination, time.monotonic()),
         )
         # what the originated leg dials is known here before Asterisk says it (it says it
         # only once the phone answered): its segment shows it from the start

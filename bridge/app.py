@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from bridge import migrate
-from bridge.actions import ActionService, OriginateTracker
+from bridge.actions import ActionService
 from bridge.ami.links import LinkRegistry
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
@@ -48,8 +48,10 @@ from bridge.keys import (
 )
 from bridge.limits import FailedLogins, TokenBuckets
 from bridge.live import LiveState
+from bridge.live_events import originate_result
 from bridge.logs import AccessLog
 from bridge.metrics import Metrics
+from bridge.originates import OriginateTracker
 from bridge.settings import Settings
 
 
@@ -168,6 +170,9 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
     app[actions_key] = actions
     client_messages = TokenBuckets(ACCOUNT_MESSAGES_PER_SECOND, ACCOUNT_MESSAGE_BURST)
     app[hub_key] = hub = EventHub(directory, live, client_messages)
+    audit = app[audit_key]
+    tracker.listeners.append(lambda r: audit.record_call_outcome(r.action_id, r.outcome, r.reason))
+    tracker.listeners.append(lambda r: hub.publish(*originate_result(r)))
 
     async def close_streams(_app: web.Application) -> None:
         hub.close_all()

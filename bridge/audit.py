@@ -64,6 +64,8 @@ class AuditLog:
         self._clock = clock
         self._waiting: list[dict[str, Any]] = []
         self._refused: dict[_Key, dict[str, Any]] = {}
+        # what became of originated calls whose rows were written already: action id -> values
+        self._outcomes: dict[str, dict[str, str | None]] = {}
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._writing = asyncio.Lock()
@@ -104,6 +106,16 @@ class AuditLog:
         self._refused[key] = _row(entry)
         self._wake.set()
 
+    def record_call_outcome(self, action_id: str, outcome: str, reason: str | None) -> None:
+        """What became of the call an originate (its AMI ActionID) placed."""
+        values = {"call_outcome": outcome, "call_reason": reason}
+        for row in self._waiting:
+            if row["ami_action_id"] == action_id:
+                row.update(values)  # not written yet: it goes in with its row
+                return
+        self._outcomes[action_id] = values
+        self._wake.set()
+
     async def flush(self) -> None:
         """Write everything recorded so far, including a batch the writer is gathering or
         writing, and refusals whose minute is not over (tests, shutdown, and admins reading
@@ -111,6 +123,7 @@ class AuditLog:
         async with self._writing:
             while self._waiting or self._refused:
                 await self._write(self._take_batch(everything=True))
+            await self._write_outcomes()
 
     async def close(self) -> None:
         """Stop the writer after the batch it is on (never mid-write: no duplicates), then
@@ -135,6 +148,7 @@ class AuditLog:
                 rows = self._take_batch()
                 try:
                     await self._write(rows)
+                    await self._write_outcomes()
                 except Exception:
                     log.exception("audit trail write failed; %d entries lost", len(rows))
 
@@ -163,6 +177,14 @@ class AuditLog:
             self._wake.set()
         return rows
 
+    async def _write_outcomes(self) -> None:
+        """The call outcomes of rows written before they came (after their rows: never lost)."""
+        outcomes, self._outcomes = self._outcomes, {}
+        event = models.AuditEvent
+        for action_id, values in outcomes.items():
+            statement = sa.update(event).where(event.ami_action_id == action_id).values(values)
+            await self._write_rows(statement, [{}])
+
     async def _write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
@@ -174,4 +196,5 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
     row = {name: getattr(entry, name) for name in FIELDS}
     row["created_at"] = utcnow()
     row["attempts"] = 1
+    row["call_outcome"] = row["call_reason"] = None
     return row

@@ -24,6 +24,7 @@ from bridge.live import Change, ServerLive
 from bridge.live.agents import member_agent
 from bridge.live.channels import ChannelInfo
 from bridge.live.segments import is_hidden_half, segment, surviving_half
+from bridge.originates import OriginateResult
 from bridge.timeutil import iso_utc
 
 Visible = Callable[[AccountEntry], bool]
@@ -180,6 +181,24 @@ def _segment_events(
                 "segment": body,
             }
             yield event, _extension_visible(extension), ("segment", extension.id, body["id"])
+
+
+def originate_result(result: OriginateResult) -> tuple[dict[str, Any], Visible]:
+    """``originate.result``: what became of a call the bridge originated, for whoever may
+    view its extension."""
+    extension = result.pending.extension
+    event = {
+        "type": "originate.result",
+        "time": iso_utc(time.time()),
+        "coreServerId": result.pending.server.id,
+        "actionId": result.action_id,
+        "extensionId": extension.id,
+        "extensionNumber": extension.number,
+        "destination": result.pending.destination,
+        "outcome": result.outcome,
+        "reason": result.reason,
+    }
+    return event, _extension_visible(extension)
 
 
 def _extensions_for(index: CoreServerIndex, kind: str, key: str) -> list[ExtensionEntry]:

@@ -236,3 +236,6 @@ class AuditEvent(Base):
     request_id: Mapped[str | None] = mapped_column(sa.Text)
     ami_action_id: Mapped[str | None] = mapped_column(sa.Text)
     attempts: Mapped[int] = mapped_column(sa.Integer, server_default="1")
+    # an originate: what became of the call (answered, or failed with a reason), when known
+    call_outcome: Mapped[str | None] = mapped_column(sa.Text)
+    call_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -118,4 +118,6 @@ def _entry_json(row: Any) -> dict[str, Any]:
         "requestId": row["request_id"],
         "amiActionId": row["ami_action_id"],
         "attempts": row["attempts"],
+        "callOutcome": row["call_outcome"],
+        "callReason": row["call_reason"],
     }

@@ -177,6 +177,15 @@ SCHEMAS: dict[str, Schema] = {
                 "of one account, action and outcome within a minute are one entry, with the "
                 "first one's details.",
             },
+            "callOutcome": {
+                "type": ["string", "null"],
+                "enum": ["answered", "failed", None],
+                "description": "An originate: what became of the call, once Asterisk said so.",
+            },
+            "callReason": {
+                **NULLABLE_STRING,
+                "description": "Why the call failed: unreachable, no answer, busy, congestion.",
+            },
         },
         "One action asked of the API and how it ended.",
     ),

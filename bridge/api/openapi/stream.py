@@ -42,7 +42,9 @@ EVENT_SCHEMAS: dict[str, Schema] = {
         "extension.state: extensionId, extensionNumber, deviceState; extension.dnd: "
         "extensionId, extensionNumber, dnd; callSegment.start/.change/.end: extensionId, "
         "extensionNumber, segment (a CallSegment); agent.state/agent.removed: agentId, "
-        "queueId, extensionId, paused, state.",
+        "queueId, extensionId, paused, state; originate.result (what became of a call the "
+        "bridge originated): actionId, extensionId, extensionNumber, destination, outcome "
+        "(answered, failed), reason (failed: unreachable, no answer, busy, congestion...).",
         "properties": {
             "type": {
                 "type": "string",
@@ -56,6 +58,7 @@ EVENT_SCHEMAS: dict[str, Schema] = {
                     "callSegment.end",
                     "agent.state",
                     "agent.removed",
+                    "originate.result",
                 ],
             },
             "time": TIME,
@@ -70,6 +73,10 @@ EVENT_SCHEMAS: dict[str, Schema] = {
             "queueId": STRING,
             "paused": {"type": ["boolean", "null"]},
             "state": {"type": "string", "enum": list(MEMBER_STATES)},
+            "actionId": STRING,
+            "destination": STRING,
+            "outcome": {"type": "string", "enum": ["answered", "failed"]},
+            "reason": {"type": ["string", "null"]},
         },
         "required": ["type", "time", "coreServerId"],
         "additionalProperties": False,
