@@ -62,7 +62,7 @@ class OriginateTracker:
         if event.get("Response") == "Success" and code in (ANSWERED, ""):
             result = OriginateResult(action_id, pending, "answered", None)
         else:
-            reason = REASONS.get(code, f"failed (reason {code or 'unknown'})")
+            reason = REASONS.get(code, f"Asterisk reason {code or 'unknown'}")
             result = OriginateResult(action_id, pending, "failed", reason)
         shown = result.outcome if result.reason is None else f"failed: {result.reason}"
         log.info(

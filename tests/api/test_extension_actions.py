@@ -105,7 +105,7 @@ async def test_originate_outcome_is_tracked_and_logged(
             await poll_until(lambda: len(tracker) == 0)
     lines = [r.getMessage() for r in caplog.records if r.name == "bridge.actions"]
     assert any("100 -> 4225" in line and "answered" in line for line in lines), lines
-    assert any("101 -> 4225" in line and "failed (reason 0)" in line for line in lines), lines
+    assert any("101 -> 4225" in line and "failed: unreachable" in line for line in lines), lines
 
 
 @pytest.mark.parametrize(
