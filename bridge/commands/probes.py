@@ -6,9 +6,10 @@ The classes are those each action is registered with in Asterisk's own source
 Setvar, Getvar, Hangup, BlindTransfer, CoreShowChannels, CoreSettings), ``main/db.c`` (DBPut,
 DBDel, DBGet, DBGetTree), ``main/extension_state.c`` (ExtensionStateList),
 ``res/res_manager_devicestate.c`` (DeviceStateList), ``apps/app_queue.c`` (QueueStatus,
-QueuePause) and ``res/res_pjsip/pjsip_configuration.c`` (PJSIPShowEndpoints). Any one of an
-action's classes in the user's ``write =`` lets it run (``process_message`` in manager.c tests
-``writeperm & authority``); an action registered with none runs for every logged-in user.
+QueueSummary, QueuePause) and ``res/res_pjsip/pjsip_configuration.c`` (PJSIPShowEndpoints,
+PJSIPShowEndpoint). Any one of an action's classes in the user's ``write =`` lets it run
+(``process_message`` in manager.c tests ``writeperm & authority``); an action registered with
+none runs for every logged-in user.
 
 Asterisk checks the classes before the action runs: an action sent without a header it
 requires is answered ``Permission denied`` when a class is missing, and otherwise refused for
@@ -104,6 +105,14 @@ PROBES: tuple[Probe, ...] = (
         "app_queue",
         list_reply=True,
     ),
+    Probe(
+        {"Action": "QueueSummary", "Queue": CHECK_FAMILY},
+        (),
+        "queue statistics",
+        Need.QUEUES,
+        "app_queue",
+        list_reply=True,
+    ),
     # No Interface: "Need 'Interface' and 'Paused' parameters.", nobody is paused.
     Probe({"Action": "QueuePause"}, ("agent",), "pause and unpause", Need.QUEUES, "app_queue"),
     # No Channel: "No channel specified", nothing is hung up or transferred.
@@ -116,6 +125,10 @@ PROBES: tuple[Probe, ...] = (
         Need.IMPORT,
         "res_pjsip",
         list_reply=True,
+    ),
+    # No Endpoint: "PJSIPShowEndpoint requires an endpoint name".
+    Probe(
+        {"Action": "PJSIPShowEndpoint"}, ("system",), "bridge import ami", Need.IMPORT, "res_pjsip"
     ),
 )
 
