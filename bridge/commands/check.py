@@ -78,7 +78,7 @@ async def run_check(url: str, slug: str | None, within: float, emit: Emit = prin
     if slug is not None:
         servers = tuple(s for s in servers if s.entry.slug == slug)
         if not servers:
-            raise UnknownCoreServer(f"no core server {escaped(slug)!r}")
+            raise UnknownCoreServer(f"no core server '{escaped(slug)}'")
     problems = 0
     for server in servers:
         check = ServerCheck(escaped(server.entry.slug), emit)
@@ -113,14 +113,15 @@ async def check_core_server(server: CoreServerIndex, check: ServerCheck, within:
         if not await _log_in(protocol, endpoint, check, within):
             return
         version = await _version(protocol, within)
-        check.ok(f"login ok as {escaped(endpoint.username)!r} at {where} ({version})")
+        check.ok(f"login ok as '{escaped(endpoint.username)}' at {where} ({version})")
         has_queues = any(q.enabled for q in server.queues)
         for probe in PROBES:
             if not await _try(protocol, probe, check, within, has_queues):
-                return
-        _report_read_classes(check)
-        with contextlib.suppress(Exception):
-            await ask(protocol, {"Action": "Logoff"}, within)
+                break
+        else:
+            _report_read_classes(check)
+            with contextlib.suppress(Exception):
+                await ask(protocol, {"Action": "Logoff"}, within)
     finally:
         protocol.close()
     if check.problems:
@@ -132,25 +133,30 @@ async def check_core_server(server: CoreServerIndex, check: ServerCheck, within:
 async def _log_in(
     protocol: ClientProtocol, endpoint: AmiEndpoint, check: ServerCheck, within: float
 ) -> bool:
-    user = escaped(endpoint.username)
+    user = f"'{escaped(endpoint.username)}'"
     try:
         await log_in(protocol, endpoint, within)
     except LoginRefused as exc:
         if "Authentication failed" in str(exc):
             check.problem(
-                f"login as {user!r}: authentication failed -> check ami_username and ami_secret,"
+                f"login as {user}: authentication failed -> check ami_username and ami_secret,"
                 " and the user's permit/deny in manager.conf"
+            )
+        elif "Login Already In Use" in str(exc):
+            check.problem(
+                f"login as {user}: already in use -> this AMI user has allowmultiplelogin = no"
+                " in manager.conf and is logged in elsewhere (the service?)"
             )
         elif "challenge" in str(exc):
             check.problem(
-                f"login as {user!r}: {escaped(str(exc))} -> an AMI proxy without Challenge"
+                f"login as {user}: {escaped(str(exc))} -> an AMI proxy without Challenge"
                 " needs ami_auth = 'plain'"
             )
         else:
-            check.problem(f"login as {user!r}: {escaped(str(exc))}")
+            check.problem(f"login as {user}: {escaped(str(exc))}")
         return False
     except LoginUnanswered as exc:
-        check.problem(f"login as {user!r}: {exc} (is this port Asterisk's AMI?)")
+        check.problem(f"login as {user}: {exc} (is this port Asterisk's AMI?)")
         return False
     return True
 
@@ -169,13 +175,14 @@ async def _version(protocol: ClientProtocol, within: float) -> str:
 async def _try(
     protocol: ClientProtocol, probe: Probe, check: ServerCheck, within: float, has_queues: bool
 ) -> bool:
-    """Try one probe and say how it went; False when the connection is gone."""
+    """Try one probe and say how it went; False when no more can be tried."""
     name = probe.action
     try:
         reply = await ask(protocol, probe.headers, within, expect_list=probe.list_reply)
     except TimeoutError:
-        check.problem(f"{name}: no answer within {within:g} s")
-        return True
+        # Asterisk answers a session's actions in turn: the rest would wait behind this one.
+        check.problem(f"{name}: no answer within {within:g} s; the rest not tried")
+        return False
     except AmiDisconnected:
         check.problem(f"{name}: Asterisk closed the connection")
         return False

@@ -20,10 +20,10 @@ SECRET = "bridge-secret"  # the simulated PBX's lab credential
 ALL_ACTIONS = {p.action for p in PROBES}
 
 
-async def check(url: str, slug: str | None = None) -> tuple[int, list[str]]:
+async def check(url: str, slug: str | None = None, within: float = 2.0) -> tuple[int, list[str]]:
     lines: list[str] = []
     async with asyncio.timeout(30):
-        problems = await run_check(url, slug, 2.0, lines.append)
+        problems = await run_check(url, slug, within, lines.append)
     return problems, lines
 
 
@@ -198,3 +198,46 @@ async def test_tls_login(database_url: str, seed: Seed, test_ca: TestCa, tmp_pat
         problems, lines = await check(database_url)
     assert problems == 1
     assert lines[0].startswith(f"default  connect to 127.0.0.1:{pbx.port} (TLS): certificate")
+
+
+@pytest.mark.parametrize("auth", ["md5", "plain"])
+async def test_a_login_in_use_elsewhere_is_named(
+    database_url: str, seed: Seed, pbx: SimulatedPbx, auth: str
+) -> None:
+    # Asterisk's answer to Challenge or Login when allowmultiplelogin = no and the user is on.
+    for action in ("Challenge", "Login"):
+        pbx.fail(action, "Login Already In Use")
+    await pbx_server(seed, pbx, ami_auth=auth)
+    problems, lines = await check(database_url)
+    assert (problems, lines) == (
+        1,
+        [
+            "default  login as 'bridge': already in use -> this AMI user has allowmultiplelogin"
+            " = no in manager.conf and is logged in elsewhere (the service?)"
+        ],
+    )
+
+
+async def test_an_action_unanswered_stops_the_tries(
+    database_url: str, seed: Seed, pbx: SimulatedPbx
+) -> None:
+    pbx.stall("DBPut")
+    await pbx_server(seed, pbx)
+    problems, lines = await check(database_url, within=0.2)
+    assert problems == 1
+    assert lines[-2:] == [
+        "default  DBPut: no answer within 0.2 s; the rest not tried",
+        "default  1 problem",
+    ]
+    assert pbx.action_count("DBDel") == 0
+
+
+async def test_hostile_names_are_printed_escaped(
+    database_url: str, seed: Seed, pbx: SimulatedPbx
+) -> None:
+    await pbx_server(seed, pbx, slug="main\nfake  line", ami_username="ops\x1b[31m")
+    _, lines = await check(database_url)
+    assert lines == [
+        r"main\x0afake  line  login as 'ops\x1b[31m': authentication failed -> check"
+        " ami_username and ami_secret, and the user's permit/deny in manager.conf"
+    ]
