@@ -68,7 +68,8 @@ class ServerCheck:
 
 async def run_check(url: str, slug: str | None, within: float, emit: Emit = print) -> int:
     """Check every enabled core server of the directory at ``url`` (or the one ``slug`` names,
-    even when disabled); the number of problems found. UnknownCoreServer for a bad slug."""
+    even when disabled); the number of problems found (nothing to check is one).
+    UnknownCoreServer for a bad slug."""
     engine = create_engine(url)
     try:
         rows = await load_rows(engine)
@@ -79,7 +80,7 @@ async def run_check(url: str, slug: str | None, within: float, emit: Emit = prin
         servers = tuple(s for s in servers if s.entry.slug == slug)
         if not servers:
             raise UnknownCoreServer(f"no core server '{escaped(slug)}'")
-    problems = 0
+    problems = checked = 0
     for server in servers:
         check = ServerCheck(escaped(server.entry.slug), emit)
         if not server.entry.enabled:
@@ -89,8 +90,10 @@ async def run_check(url: str, slug: str | None, within: float, emit: Emit = prin
             check.ok("disabled (the service does not connect to it): checked all the same")
         await check_core_server(server, check, within)
         problems += check.problems
-    if not servers:
-        emit("no core servers to check")
+        checked += 1
+    if not checked:
+        emit("no enabled core server to check: the service would connect to none")
+        return 1
     return problems
 
 
@@ -107,7 +110,7 @@ async def check_core_server(server: CoreServerIndex, check: ServerCheck, within:
     try:
         protocol = await connect(endpoint, lambda: ClientProtocol(check.on_event), within)
     except ConnectFailed as exc:
-        check.problem(f"connect to {where}: {exc}")
+        check.problem(f"connect to {where}: {escaped(str(exc))}")
         return
     try:
         if not await _log_in(protocol, endpoint, check, within):

@@ -125,7 +125,13 @@ async def test_a_disabled_core_server_named_is_checked_and_said_to_be_disabled(
 ) -> None:
     await pbx_server(seed, pbx, slug="spare", enabled=False)
     problems, lines = await check(database_url)
-    assert (problems, lines) == (0, ["spare  disabled: not checked"])
+    assert (problems, lines) == (
+        1,
+        [
+            "spare  disabled: not checked",
+            "no enabled core server to check: the service would connect to none",
+        ],
+    )
     problems, lines = await check(database_url, "spare")
     assert problems == 0
     assert lines[0] == "spare  disabled (the service does not connect to it): checked all the same"
