@@ -12,6 +12,7 @@ from bridge.commands.check import UnknownCoreServer, run_check
 from bridge.commands.probes import PROBES
 from bridge.pbxsim import AmiUser, SimulatedPbx
 from bridge.pbxsim.config import EVENT_CLASSES
+from tests.pbxsim.client import AmiTestClient
 from tests.support import Seed, free_port
 from tests.test_cli import bridge
 from tests.tls import TestCa
@@ -247,3 +248,30 @@ async def test_hostile_names_are_printed_escaped(
         r"main\x0afake  line  login as 'ops\x1b[31m': authentication failed -> check"
         " ami_username and ami_secret, and the user's permit/deny in manager.conf"
     ]
+
+
+async def test_each_write_is_refused_for_its_missing_header_as_asterisk_words_it(
+    pbx: SimulatedPbx,
+) -> None:
+    # The texts of main/manager.c, main/db.c and apps/app_queue.c for a missing header.
+    expected = {
+        "Originate": "Channel not specified",
+        "DBPut": "No key specified",
+        "DBDel": "No key specified.",
+        "Setvar": "No variable specified",
+        "QueuePause": "Need 'Interface' and 'Paused' parameters.",
+        "Hangup": "No channel specified",
+        "BlindTransfer": "No channel specified",
+    }
+    client = await AmiTestClient.connect(pbx.port)
+    answers = {}
+    async with asyncio.timeout(5):
+        await client.login(Events="off")
+        for probe in PROBES:
+            if probe.action in expected:
+                client.send({**probe.headers, "ActionID": probe.action})
+                answer = await client.until("ActionID", probe.action)
+                answers[probe.action] = (answer.get("Response"), answer.get("Message"))
+    await client.close()
+    assert answers == {action: ("Error", text) for action, text in expected.items()}
+    assert pbx.astdb == {} and not pbx.channels
