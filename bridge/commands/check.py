@@ -192,6 +192,10 @@ async def _try(
     message = escaped(str(reply.response.get("Message") or ""))[:200]
     if reply.response.get("Response") != "Error":
         check.ok(f"{name} ok")
+    elif message == "Permission denied" and not probe.classes:
+        check.problem(
+            f"{name}: permission denied to every user -> is {probe.module or 'its module'} running?"
+        )
     elif message == "Permission denied":
         check.problem(
             f"{name}: permission denied -> the AMI user needs write class"

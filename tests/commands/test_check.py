@@ -275,3 +275,14 @@ async def test_each_write_is_refused_for_its_missing_header_as_asterisk_words_it
     await client.close()
     assert answers == {action: ("Error", text) for action, text in expected.items()}
     assert pbx.astdb == {} and not pbx.channels
+
+
+async def test_a_class_free_action_denied_names_its_module(
+    database_url: str, seed: Seed, pbx: SimulatedPbx
+) -> None:
+    # Asterisk's answer to an action whose module is registered but not running.
+    pbx.fail("QueueStatus", "Permission denied")
+    await pbx_server(seed, pbx)
+    problems, lines = await check(database_url)
+    assert problems == 1
+    assert "default  QueueStatus: permission denied to every user -> is app_queue running?" in lines
