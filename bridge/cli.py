@@ -1,4 +1,4 @@
-"""The ``bridge`` command line: serve, db, account, hash-password, demo."""
+"""The ``bridge`` command line: serve, db, account, check, hash-password, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
+from bridge.commands import check
 from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
 from bridge.serve import serve
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
 
+    check_command = commands.add_parser(
+        "check", parents=[common], help="log in to each core server's AMI and try every action"
+    )
+    check_command.add_argument("slug", nargs="?", metavar="SLUG", help="only this core server")
+    check_command.set_defaults(run=run_check)
+
     demo_command = commands.add_parser(
         "demo",
         parents=[common],
@@ -104,6 +111,17 @@ def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
 
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(demo.run_demo(settings, args.port))
+
+
+def run_check(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        problems = asyncio.run(
+            check.run_check(settings.database.url, args.slug, settings.ami.action_timeout)
+        )
+    except check.UnknownCoreServer as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 2
+    return 1 if problems else 0
 
 
 def run_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

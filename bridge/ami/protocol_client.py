@@ -43,6 +43,11 @@ class ClientProtocol(AMIProtocol):  # type: ignore[misc]
         self.encoding = "utf-8"
         self.log = log
 
+    @property
+    def banner(self) -> str | None:
+        """The line Asterisk greets with (``Asterisk Call Manager/11.0.0``), once read."""
+        return self._parser.banner
+
     def send(self, data: Any, as_list: bool | None = False) -> asyncio.Future[Any]:
         if self.closed:
             future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

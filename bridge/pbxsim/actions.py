@@ -1,4 +1,5 @@
-"""The simulated PBX's read/write actions: Ping, variables, states, channels, queues, CLI.
+"""The simulated PBX's read/write actions: Ping, CoreSettings, variables, states, channels,
+queues, CLI.
 
 Texts and header orders are those of the captures; the error texts of cases the captures do not
 show (a missing Family, say) are those of Asterisk's source.
@@ -15,6 +16,9 @@ from bridge.pbxsim.config import Queue
 from bridge.pbxsim.members import member_headers
 from bridge.pbxsim.session import ActionHandler, Reply
 from bridge.pbxsim.state import DEVICE_STATES, PbxState, extension_state_text
+
+# The build of the captures.
+ASTERISK_VERSION = "22.10.1"
 
 
 def _get(reply: Reply, key: str) -> str:
@@ -39,10 +43,21 @@ class StateActions:
             "extensionstate": self.extension_state,
             "coreshowchannels": self.core_show_channels, "queuestatus": self.queue_status,
             "queuesummary": self.queue_summary, "command": self.command,
+            "coresettings": self.core_settings,
         }  # fmt: skip
 
     def ping(self, reply: Reply) -> None:
         reply.success(None, ("Ping", "Pong"), ("Timestamp", f"{time.time():.6f}"))
+
+    def core_settings(self, reply: Reply) -> None:
+        """As manager.c's ``action_coresettings`` writes it (no capture shows it)."""
+        reply.success(
+            None,
+            ("AMIversion", "11.0.0"), ("AsteriskVersion", ASTERISK_VERSION), ("SystemName", ""),
+            ("CoreMaxCalls", "0"), ("CoreMaxLoadAvg", "0.000000"), ("CoreRunUser", ""),
+            ("CoreRunGroup", ""), ("CoreMaxFilehandles", "0"), ("CoreRealTimeEnabled", "No"),
+            ("CoreCDRenabled", "Yes"), ("CoreHTTPenabled", "No"), ("SoundsSearchCustomDir", "No"),
+        )  # fmt: skip
 
     def setvar(self, reply: Reply) -> None:
         variable, value = _get(reply, "Variable"), reply.request.get("Value") or ""

@@ -19,7 +19,10 @@ from bridge.pbxsim.login import LoginGate
 from bridge.pbxsim.script import ActionLog, ActionRecord, ActionRules
 from bridge.pbxsim.session import ActionHandler, AmiSession, Reply
 
-# Write classes an action needs (any one of them), as Asterisk registers them.
+# Write classes an action needs (any one of them), as Asterisk registers them
+# (ast_manager_register_xml in main/manager.c, main/db.c, main/extension_state.c,
+# res/res_manager_devicestate.c, apps/app_queue.c, res/res_pjsip/pjsip_configuration.c);
+# an action not listed (Ping, QueueStatus, QueueSummary) needs none.
 WRITE_CLASSES = MappingProxyType({
     "dbput": ("system",), "dbdel": ("system",), "dbdeltree": ("system",),
     "dbget": ("system", "reporting"), "dbgettree": ("system", "reporting"),
@@ -29,6 +32,7 @@ WRITE_CLASSES = MappingProxyType({
     "devicestatelist": ("call", "reporting"), "extensionstatelist": ("call", "reporting"),
     "queueadd": ("agent",), "queueremove": ("agent",), "queuepause": ("agent",),
     "blindtransfer": ("call",), "redirect": ("call",),
+    "coresettings": ("system", "reporting"), "pjsipshowendpoints": ("system",),
 })  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 

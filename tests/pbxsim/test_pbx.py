@@ -234,3 +234,31 @@ async def test_waits_wake_on_changes(pbx: SimulatedPbx) -> None:
         await pbx.wait_for_sessions(0)
     await client.close()
     assert record == pbx.actions("Ping")[1]
+
+
+@pytest.mark.parametrize(
+    ("write", "allowed", "denied"),
+    [
+        # Any one of an action's classes lets it run (manager.c: writeperm & authority).
+        ({"reporting"}, {"DBGet", "CoreShowChannels", "CoreSettings"}, {"DBPut", "Originate"}),
+        ({"call"}, {"Hangup", "Setvar", "Getvar"}, {"DBGet", "QueuePause", "DBDel"}),
+        ({"system"}, {"DBPut", "Hangup", "CoreSettings"}, {"Setvar", "BlindTransfer"}),
+        # Registered with no class: every logged-in user.
+        (set(), {"Ping", "QueueStatus", "QueueSummary"}, {"Getvar", "ExtensionStateList"}),
+    ],
+)
+async def test_write_classes_decide_each_action_as_asterisk_does(
+    pbx: SimulatedPbx, write: set[str], allowed: set[str], denied: set[str]
+) -> None:
+    pbx.users["limited"] = AmiUser("limited", "pw", write=frozenset(write))
+    client = await AmiTestClient.connect(pbx.port)
+    answers = {}
+    async with asyncio.timeout(5):
+        await client.login(username="limited", secret="pw", Events="off")
+        for action in sorted(allowed | denied):
+            client.send({"Action": action, "ActionID": action})
+            answer = await client.until("ActionID", action)
+            answers[action] = answer.get("Message") == "Permission denied"
+    await client.close()
+    assert answers == {action: action in denied for action in allowed | denied}
+    assert pbx.astdb == {}  # the actions were sent without the headers that would write
