@@ -189,7 +189,8 @@ class Grant(Base):
     __table_args__ = (
         sa.UniqueConstraint("account_id", "permission_id", "action"),
         sa.CheckConstraint(
-            "action IN ('view', 'originate', 'dnd', 'all')", name="ck_grants_action"
+            "action IN ('view', 'originate', 'dnd', 'control', 'pause', 'all')",
+            name="ck_grants_action",
         ),
     )
 
