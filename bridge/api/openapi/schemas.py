@@ -178,8 +178,23 @@ SCHEMAS: dict[str, Schema] = {
             "coreServerId": STRING,
             "extensionId": STRING,
             "extensionNumber": STRING,
-            "action": {"type": "string", "enum": ["originate", "enableDnd", "disableDnd"]},
-            "destination": NULLABLE_STRING,
+            "action": {
+                "type": "string",
+                "enum": [
+                    "originate",
+                    "enableDnd",
+                    "disableDnd",
+                    "hangup",
+                    "transfer",
+                    "pause",
+                    "unpause",
+                ],
+            },
+            "destination": {
+                **NULLABLE_STRING,
+                "description": "The number dialled (originate) or transferred to (transfer), "
+                "the channel hung up (hangup), the queue (pause, unpause).",
+            },
             "outcome": {**STRING, "description": "ok, or the error id it ended with"},
             "status": {"type": "integer", "description": "The HTTP status it was answered"},
             "requestId": NULLABLE_STRING,
