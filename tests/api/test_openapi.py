@@ -200,6 +200,14 @@ async def test_errors_answer_as_documented(world: World, start_bridge: StartBrid
     await expect(413, "POST", f"{ext}/originate", body={"destinationNumber": "9" * 70000})
     for destination in ({"destinationNumber": "1\r\n2"}, {"destinationNumber": 5}, {}):
         await expect(422, "POST", f"{ext}/originate", body=destination)
+    # the operator actions: no live call is known (no PBX), rights, values
+    segment = f"{ext}/callSegments/{{segmentId}}"
+    await expect(404, "GET", segment)
+    await expect(422, "POST", f"{segment}/transfer", body={"destinationNumber": "1;2"})
+    await expect(503, "POST", f"{segment}/hangup")
+    await expect(403, "POST", f"{agent}/pause", "viewer")  # views the agent, may not pause it
+    for reason in ("x" * 81, "a\nb", 5):
+        await expect(422, "POST", f"{agent}/pause", body={"reason": reason})
     # answers of no operation: unknown paths, other methods
     for method, url in (("GET", f"{P}/nowhere"), ("GET", f"{P}/coreServers/x/y/z"), ("GET", P)):
         assert await answers_as_documented(client, method, url, None) == 404
@@ -244,11 +252,19 @@ async def test_actions_on_a_pbx_answer_as_documented(
     pbx.fail("DBPut", "Failed to update entry")
     assert await answer("POST", f"{ext}/enableDnd") == 502
     pbx.unfail("DBPut")
+    agent = f"{cs}/queues/getByName/{{queueIdentifier}}/agents/{{agentId}}"
+    assert await answer("POST", f"{agent}/pause") == 502  # PJSIP/100 is no member yet
+    pbx.add_queue_member("support", "PJSIP/100")
+    assert await answer("POST", f"{agent}/pause", {"reason": "lunch"}) == 204
+    assert await answer("POST", f"{agent}/unpause") == 204
+    assert await answer("POST", f"{ext}/callSegments/{{segmentId}}/hangup") == 404
     pbx.stall("Originate")
     assert await answer("POST", f"{ext}/originate", originate) == 504
     pbx.unstall("Originate")
     statuses = [await answer("POST", f"{ext}/originate", originate) for _ in range(10)]
     assert statuses[-1] == 429  # the account's burst of 10 originates is spent
+    transfer = f"{ext}/callSegments/{{segmentId}}/transfer"
+    assert await answer("POST", transfer, originate) == 404  # the path before the allowance
 
 
 async def test_metrics_answer_as_documented(world: World, start_bridge: StartBridge) -> None:
