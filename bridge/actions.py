@@ -195,14 +195,15 @@ class ActionService:
         server: CoreServerEntry,
         queue: str,
         interface: str,
-        reason: str | None,
+        paused: bool,
+        reason: str,
         action_id: str,
     ) -> None:
-        """``QueuePause`` of one member of one queue: paused with ``reason`` ("" for none), or
-        unpaused when ``reason`` is None."""
+        """``QueuePause`` of one member of one queue (``reason`` "" sends none)."""
         link = self._link(server)
-        paused = reason is not None
-        await link.send(commands.queue_pause(action_id, queue, interface, paused, reason or ""))
+        await link.send(commands.queue_pause(action_id, queue, interface, paused, reason))
+        done = "paused" if paused else "unpaused"
+        log.info("%s %s in %s on %s (%s)", done, interface, queue, server.slug, action_id)
 
     async def _on_channel(self, link: AmiLink, headers: dict[str, str], segment_id: str) -> None:
         try:

@@ -38,10 +38,10 @@ async def _set_paused(
         raise Forbidden(f"This account may not pause agent {agent.id}", error_id="action-forbidden")
     actions = request.app[actions_key]
     actions.allow(target.account.id)
-    said = pause_reason(reason) if paused else None
+    said = pause_reason(reason) if paused else ""
     request[audit_details_key]["ami_action_id"] = action_id = new_action_id()
     await actions.pause(
-        target.server.entry, target.queue.identifier, agent.interface, said, action_id
+        target.server.entry, target.queue.identifier, agent.interface, paused, said, action_id
     )
     return web.Response(status=204)
 

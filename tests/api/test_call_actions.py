@@ -109,6 +109,16 @@ async def test_a_segment_of_another_extension_or_never_live_is_404(
             client, segment_path(pbx_world, number, {"id": segment_id}, "hangup")
         )
         assert (status, body["error"]) == (404, "call-segment-not-found"), segment_id
+    # the path before the body: a missing segment is 404 whatever is sent
+    async with client.post(
+        segment_path(pbx_world, "100", {"id": "1795991710.99"}, "transfer"),
+        data=b"{",
+        headers={**basic("admin", "admin-pw"), "Content-Type": "application/json"},
+    ) as response:
+        assert (response.status, (await response.json())["error"]) == (
+            404,
+            "call-segment-not-found",
+        )
     assert pbx.action_count("Hangup") == 0
 
 
