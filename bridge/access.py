@@ -2,7 +2,8 @@
 
 A grant ``(account, permission_id, action)`` covers every object carrying that permission id.
 An account linked to a directory user also views that user, its core server and its extensions,
-and may originate and set DND on its own extensions. Grants do not inherit along paths.
+and may originate, set DND, hang up and transfer on its own extensions and pause its own agents
+(an agent whose extension is the user's). Grants do not inherit along paths.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ from bridge.directory.snapshot import Snapshot
 
 
 class Action(StrEnum):
+    """A right to act, as grants name it."""
+
     ORIGINATE = "originate"
     DND = "dnd"
+    CONTROL = "control"  # hang up, blind-transfer an extension's call segments
+    PAUSE = "pause"  # pause, unpause an agent
 
 
 def can_view_core_server(
@@ -61,11 +66,28 @@ def can_view_agent(account: AccountEntry, agent: AgentEntry) -> bool:
 
 
 def can_act(account: AccountEntry, extension: ExtensionEntry, action: Action) -> bool:
-    """The right to originate from / set DND on an extension the account can already view."""
+    """The right to originate from, set DND on, or control the calls of an extension the
+    account can already view."""
     if account.is_admin or _owns(account, extension):
         return True
-    held = account.originate_permissions if action is Action.ORIGINATE else account.dnd_permissions
-    return extension.permission_id in held
+    return extension.permission_id in _held(account, action)
+
+
+def can_pause(account: AccountEntry, agent: AgentEntry, extension: ExtensionEntry) -> bool:
+    """The right to pause and unpause an agent (of ``extension``) the account can already view."""
+    if account.is_admin or _owns(account, extension):
+        return True
+    return agent.permission_id in account.pause_permissions
+
+
+def _held(account: AccountEntry, action: Action) -> frozenset[str]:
+    if action is Action.ORIGINATE:
+        return account.originate_permissions
+    if action is Action.DND:
+        return account.dnd_permissions
+    if action is Action.CONTROL:
+        return account.control_permissions
+    return account.pause_permissions
 
 
 def _owns(account: AccountEntry, extension: ExtensionEntry) -> bool:

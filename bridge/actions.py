@@ -1,4 +1,5 @@
-"""Actions on Asterisk: originate and DND (docs/ami.md). Nothing here knows HTTP."""
+"""Actions on Asterisk: originate, DND, hangup, blind transfer, queue pause (docs/ami.md).
+Nothing here knows HTTP."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.links import LinkRegistry
 from bridge.directory import CoreServerEntry, ExtensionEntry
-from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue
+from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue, NotFound
 from bridge.limits import TokenBuckets, refuse
 from bridge.live import LiveState
+from bridge.live.channels import ChannelInfo
 from bridge.originates import OriginateTracker, PendingOriginate
 from bridge.settings import Settings
 
@@ -24,6 +26,9 @@ _DROPPED = str.maketrans("", "", " -.()")
 DEVICE_STATE_RETRIES = 3
 # Asterisk 22 answers DBDel of a missing key with this error; for disableDnd it is success.
 DBDEL_MISSING = "Database entry could not be deleted"
+# How Asterisk 22 answers Hangup and BlindTransfer of a channel that hung up meanwhile.
+CHANNEL_GONE = ("No such channel", "Channel specified does not exist")
+MAX_REASON = 80
 
 
 def normalize_destination(value: object) -> str:
@@ -42,6 +47,25 @@ def normalize_destination(value: object) -> str:
             error_id="destination-invalid",
         )
     return number
+
+
+def pause_reason(value: object) -> str:
+    """The optional pause ``reason`` (at most 80 printable characters; "" for none), or
+    InvalidValue (422): it goes into an AMI header and into queue_log."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidValue("reason must be a string", error_id="reason-invalid")
+    if len(value) > MAX_REASON:
+        raise InvalidValue(
+            f"reason is longer than {MAX_REASON} characters", error_id="reason-too-long"
+        )
+    if not value.isprintable():
+        raise InvalidValue(
+            "reason must be printable characters only (no control characters)",
+            error_id="reason-invalid",
+        )
+    return value.strip()
 
 
 class ActionService:
@@ -133,6 +157,72 @@ class ActionService:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
+    async def hangup(
+        self, server: CoreServerEntry, segment_id: str, channel: ChannelInfo | None, action_id: str
+    ) -> None:
+        """``Hangup`` of the segment's channel; NotFound when it hung up meanwhile."""
+        link = self._synced_link(server, channel)
+        assert channel is not None
+        await self._on_channel(link, commands.hangup(action_id, channel.name), segment_id)
+        log.info("hangup of %s on %s sent (%s)", channel.name, server.slug, action_id)
+
+    async def transfer(
+        self,
+        server: CoreServerEntry,
+        segment_id: str,
+        channel: ChannelInfo | None,
+        destination: str,
+        action_id: str,
+    ) -> None:
+        """``BlindTransfer`` of the segment's channel: its bridged peer (the other party) goes to
+        ``destination`` in the originate context, as if the phone had blind-transferred."""
+        link = self._synced_link(server, channel)
+        assert channel is not None
+        headers = commands.blind_transfer(
+            action_id, channel.name, server.originate_context, destination
+        )
+        await self._on_channel(link, headers, segment_id)
+        log.info(
+            "transfer of %s's peer -> %s on %s sent (%s)",
+            channel.name,
+            destination,
+            server.slug,
+            action_id,
+        )
+
+    async def pause(
+        self,
+        server: CoreServerEntry,
+        queue: str,
+        interface: str,
+        paused: bool,
+        reason: str,
+        action_id: str,
+    ) -> None:
+        """``QueuePause`` of one member of one queue (``reason`` "" sends none)."""
+        link = self._link(server)
+        await link.send(commands.queue_pause(action_id, queue, interface, paused, reason))
+        done = "paused" if paused else "unpaused"
+        log.info("%s %s in %s on %s (%s)", done, interface, queue, server.slug, action_id)
+
+    async def _on_channel(self, link: AmiLink, headers: dict[str, str], segment_id: str) -> None:
+        try:
+            await link.send(headers)
+        except AmiActionFailed as error:
+            if error.details.get("amiMessage") not in CHANNEL_GONE:
+                raise
+            raise segment_gone(segment_id) from None
+
+    def _synced_link(self, server: CoreServerEntry, channel: ChannelInfo | None) -> AmiLink:
+        """The link, once the live state (which knows the channel) is synced."""
+        link = self._link(server)
+        if channel is None:  # the path could not tell: the channels are not known yet
+            raise AmiUnavailable(
+                f"The calls on core server {server.slug} are not known yet (synchronising)",
+                amiStatus=self._live.server(server.id).ami_status,
+            )
+        return link
+
     async def close(self) -> None:
         for task in list(self._background):
             task.cancel()
@@ -167,3 +257,8 @@ class ActionService:
                 amiStatus=status,
             )
         return link
+
+
+def segment_gone(segment_id: str) -> NotFound:
+    shown = segment_id if len(segment_id) <= 80 else segment_id[:77] + "..."
+    return NotFound(f"No live call segment {shown}", error_id="call-segment-not-found")

@@ -189,7 +189,8 @@ class Grant(Base):
     __table_args__ = (
         sa.UniqueConstraint("account_id", "permission_id", "action"),
         sa.CheckConstraint(
-            "action IN ('view', 'originate', 'dnd', 'all')", name="ck_grants_action"
+            "action IN ('view', 'originate', 'dnd', 'control', 'pause', 'all')",
+            name="ck_grants_action",
         ),
     )
 
@@ -214,9 +215,10 @@ DIRECTORY_TABLES = (
 
 
 class AuditEvent(Base):
-    """One action asked of the API (originate, enableDnd, disableDnd) and how it ended; a
-    refused action (a 4xx) stands for every such refusal of that account, action and outcome
-    within one minute (``attempts`` of them, the first one's details)."""
+    """One action asked of the API (originate, enableDnd, disableDnd, hangup, transfer, pause,
+    unpause) and how it ended; a refused action (a 4xx) stands for every such refusal of that
+    account, action and outcome within one minute (``attempts`` of them, the first one's
+    details)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_created_at", "created_at"),)

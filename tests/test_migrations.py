@@ -211,3 +211,46 @@ async def test_unique_per_core_server(seed: Seed) -> None:
     await seed.extension(second, "100")  # same number, other server: fine
     with pytest.raises(IntegrityError):
         await seed.extension(first, "100")
+
+
+@pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)
+async def test_0006_adds_the_control_and_pause_grants(empty_database_url: str) -> None:
+    """0006 lets grants say ``control`` and ``pause``; down again drops exactly those grants
+    (0005 cannot hold them) and keeps every other, and the table keeps its defaults, keys and
+    checks both ways (SQLite rebuilds the table)."""
+    engine = create_engine(empty_database_url)
+    insert = "INSERT INTO grants (account_id, permission_id, action) SELECT id, 'p', :action"
+    try:
+        await migrate.upgrade(engine, "0005")
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text("INSERT INTO accounts (username, password_hash) VALUES ('a', 'x')")
+            )
+            await connection.execute(sa.text(f"{insert} FROM accounts"), {"action": "dnd"})
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as connection:
+                await connection.execute(sa.text(f"{insert} FROM accounts"), {"action": "control"})
+        await migrate.upgrade(engine, "0006")
+        async with engine.begin() as connection:
+            for action in ("control", "pause"):
+                await connection.execute(sa.text(f"{insert} FROM accounts"), {"action": action})
+        await _refused(engine, f"{insert} FROM accounts", action="kick")
+        await _refused(engine, "INSERT INTO grants (account_id, permission_id) VALUES ('x', 'p')")
+        await migrate.downgrade(engine, "0005")
+        async with engine.connect() as connection:
+            rows = (await connection.execute(sa.text("SELECT * FROM grants"))).mappings().all()
+        assert [row["action"] for row in rows] == ["dnd"]
+        assert UUID.match(rows[0]["id"])
+        await _refused(engine, f"{insert} FROM accounts", action="pause")
+        await migrate.upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("DELETE FROM accounts"))
+            assert await connection.scalar(sa.text("SELECT count(*) FROM grants")) == 0
+    finally:
+        await engine.dispose()
+
+
+async def _refused(engine: Any, statement: str, **params: Any) -> None:
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(sa.text(statement), params)

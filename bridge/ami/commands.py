@@ -25,6 +25,38 @@ def originate(
     }
 
 
+def hangup(action_id: str, channel: str) -> dict[str, str]:
+    return {"Action": "Hangup", "ActionID": action_id, "Channel": channel}
+
+
+def blind_transfer(action_id: str, channel: str, context: str, exten: str) -> dict[str, str]:
+    """``BlindTransfer`` of ``channel``: its bridged peer goes to ``context``/``exten``."""
+    return {
+        "Action": "BlindTransfer",
+        "ActionID": action_id,
+        "Channel": channel,
+        "Context": context,
+        "Exten": exten,
+    }
+
+
+def queue_pause(
+    action_id: str, queue: str, interface: str, paused: bool, reason: str = ""
+) -> dict[str, str]:
+    """``QueuePause`` of one member of one queue; no ``Reason`` header without a reason (the
+    ``queue_pause_reason`` capture's unpause sends none)."""
+    headers = {
+        "Action": "QueuePause",
+        "ActionID": action_id,
+        "Queue": queue,
+        "Interface": interface,
+        "Paused": "true" if paused else "false",
+    }
+    if reason:
+        headers["Reason"] = reason
+    return headers
+
+
 def db_put(family: str, key: str, value: str) -> dict[str, str]:
     return {"Action": "DBPut", "Family": family, "Key": key, "Val": value}
 

@@ -15,7 +15,7 @@ from bridge import models
 from bridge.api.credentials import authenticate
 from bridge.api.errors import status_of
 from bridge.api.render import dumps, json_body, page_bounds
-from bridge.api.resolve import Handler, Target
+from bridge.api.resolve import Handler, Target, agent_extension
 from bridge.audit import AuditEntry
 from bridge.errors import BadRequest, BridgeError, Forbidden
 from bridge.keys import audit_key, clients_key, engine_key
@@ -23,7 +23,8 @@ from bridge.logs import request_id_var, route_var
 from bridge.timeutil import iso_utc
 
 PATH = "/communication_manager/rest/audit"
-# What a handler learns for the trail: the destination dialled, the AMI ActionID.
+# What a handler learns for the trail: what the action was about (the destination dialled or
+# transferred to, the channel hung up, the queue of a pause), the AMI ActionID.
 audit_details_key = web.RequestKey("audit_details", dict[str, Any])
 FILTERS = {
     "account": models.AuditEvent.account_username,
@@ -60,15 +61,16 @@ def _record(
     outcome: str,
     status: int,
 ) -> None:
-    assert target.server is not None and target.extension is not None
+    assert target.server is not None
+    extension = target.extension or agent_extension(target)  # a pause: the agent's extension
     request.app[audit_key].record(
         AuditEntry(
             account_id=target.account.id,
             account_username=target.account.username,
             source=request.app[clients_key].address(request),
             core_server_id=target.server.entry.id,
-            extension_id=target.extension.id,
-            extension_number=target.extension.number,
+            extension_id=extension.id,
+            extension_number=extension.number,
             action=action,
             destination=details.get("destination"),
             outcome=outcome,

@@ -1,4 +1,5 @@
-"""Extension actions: ``EXT/originate``, ``EXT/enableDnd``, ``EXT/disableDnd`` (204 each)."""
+"""Extension actions: ``EXT/originate``, ``EXT/enableDnd``, ``EXT/disableDnd``, and
+``EXT/callSegments/{id}/hangup`` and ``.../transfer`` (204 each)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,38 @@ async def _set_dnd(request: web.Request, target: Target, *, on: bool) -> web.Res
     actions.allow(target.account.id)
     await actions.set_dnd(server, extension, on)
     return web.Response(status=204)
+
+
+async def hangup(request: web.Request, target: Target) -> web.Response:
+    if target.segment is not None:  # the trail names the channel, refused or not
+        request[audit_details_key]["destination"] = target.segment.name
+    await json_object(request)
+    server, _ = _allowed(target, Action.CONTROL)
+    actions = request.app[actions_key]
+    actions.allow(target.account.id)
+    action_id = _audited_action_id(request)
+    assert target.segment_id is not None
+    await actions.hangup(server, target.segment_id, target.segment, action_id)
+    return web.Response(status=204)
+
+
+async def transfer(request: web.Request, target: Target) -> web.Response:
+    body = await json_object(request)
+    server, _ = _allowed(target, Action.CONTROL)
+    actions = request.app[actions_key]
+    actions.allow(target.account.id, places_call=True)  # the other party may go outside
+    destination = normalize_destination(body.get("destinationNumber"))
+    request[audit_details_key]["destination"] = destination
+    action_id = _audited_action_id(request)
+    assert target.segment_id is not None
+    await actions.transfer(server, target.segment_id, target.segment, destination, action_id)
+    return web.Response(status=204)
+
+
+def _audited_action_id(request: web.Request) -> str:
+    """A new AMI ActionID, in the trail (known even if the link drops)."""
+    request[audit_details_key]["ami_action_id"] = action_id = new_action_id()
+    return action_id
 
 
 def _allowed(target: Target, action: Action) -> tuple[CoreServerEntry, ExtensionEntry]:

@@ -1,4 +1,5 @@
-"""Extensions: ``CS/extensions``, ``USER/extensions``, EXT and ``EXT/callSegments``."""
+"""Extensions: ``CS/extensions``, ``USER/extensions``, EXT, ``EXT/callSegments`` and
+``EXT/callSegments/{id}``."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bridge import access
+from bridge.actions import segment_gone
 from bridge.api.render import dumps, json_array, json_body, memoized, page, page_bounds
 from bridge.api.resolve import Target
 from bridge.directory import ExtensionEntry
 from bridge.directory.snapshot import Snapshot
 from bridge.keys import live_key
 from bridge.live import ServerLive as ServerLiveState
-from bridge.live.segments import segments_of
+from bridge.live.segments import segment, segments_of
 
 _DND = {None: b"null", True: b"true", False: b"false"}
 
@@ -63,6 +65,14 @@ async def list_call_segments(request: web.Request, target: Target) -> web.Respon
     live = request.app[live_key].server(target.server.entry.id)
     segments = segments_of(target.extension, target.server, live)
     return json_body(dumps(list(page(segments, page_bounds(request.query)))))
+
+
+async def get_call_segment(request: web.Request, target: Target) -> web.Response:
+    assert target.server is not None and target.extension is not None
+    if target.segment is None:  # not synced: no segment is known (the list is empty too)
+        raise segment_gone(target.segment_id or "")
+    live = request.app[live_key].server(target.server.entry.id)
+    return json_body(dumps(segment(target.segment, target.server, live, target.extension)))
 
 
 @functools.lru_cache(maxsize=256)

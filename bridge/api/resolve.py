@@ -14,6 +14,8 @@ from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.errors import Forbidden, NotFound
 from bridge.live import LiveState
 from bridge.live.agents import dynamic_agents
+from bridge.live.channels import ChannelInfo
+from bridge.live.segments import segment_channel
 
 
 class Kind(StrEnum):
@@ -22,6 +24,7 @@ class Kind(StrEnum):
     EXTENSION = "extension"
     QUEUE = "queue"
     AGENT = "agent"
+    CALL_SEGMENT = "call_segment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,10 @@ class Target:
     queue: QueueEntry | None = None
     agent: AgentEntry | None = None
     extension: ExtensionEntry | None = None
+    # EXT/callSegments/{id}: the id, and the channel that stands for it (None while the live
+    # state is not synced: whether it exists is not known, and the action answers 503)
+    segment_id: str | None = None
+    segment: ChannelInfo | None = None
 
 
 Handler = Callable[[web.Request, Target], Awaitable[web.StreamResponse]]
@@ -158,12 +165,37 @@ def _agent(target: Target, step: Step) -> Target:
     return target
 
 
+def _call_segment(target: Target, step: Step) -> Target:
+    index = _server(target)
+    assert target.extension is not None
+    live = target.live.server(index.entry.id)
+    target.segment_id = key = step.key or ""
+    if not live.synced:
+        return target
+    target.segment = segment_channel(target.extension, live, key)
+    if target.segment is None:
+        raise NotFound(
+            f"No live call segment {_said(step)} of extension {target.extension.number}",
+            error_id="call-segment-not-found",
+        )
+    return target
+
+
+def agent_extension(target: Target) -> ExtensionEntry:
+    """The extension of the agent a path names (resolving the agent made sure it exists)."""
+    assert target.server is not None and target.agent is not None
+    extension = target.server.extensions_by_id.get((target.agent.extension_id or "").lower())
+    assert extension is not None
+    return extension
+
+
 _RESOLVERS = {
     Kind.CORE_SERVER: _core_server,
     Kind.USER: _user,
     Kind.EXTENSION: _extension,
     Kind.QUEUE: _queue,
     Kind.AGENT: _agent,
+    Kind.CALL_SEGMENT: _call_segment,
 }
 
 

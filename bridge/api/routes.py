@@ -15,7 +15,15 @@ from urllib.parse import unquote
 from aiohttp import web
 from aiohttp.typedefs import Handler as HttpHandler
 
-from bridge.api import agents, core_servers, extension_actions, extensions, queues, users
+from bridge.api import (
+    agent_actions,
+    agents,
+    core_servers,
+    extension_actions,
+    extensions,
+    queues,
+    users,
+)
 from bridge.api.audit import audited
 from bridge.api.credentials import authenticate
 from bridge.api.resolve import Handler, Kind, Step, resolve
@@ -35,6 +43,7 @@ COLLECTIONS: dict[Kind | None, dict[str, Kind]] = {
         "queues": Kind.QUEUE,
     },
     Kind.USER: {"extensions": Kind.EXTENSION},
+    Kind.EXTENSION: {"callSegments": Kind.CALL_SEGMENT},
     Kind.QUEUE: {"agents": Kind.AGENT, "agent": Kind.AGENT},
 }
 # Objects reached from their parent with no id: AGENT/extension.
@@ -52,7 +61,10 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.EXTENSION, LIST): {"GET": extensions.list_extensions},
     (Kind.EXTENSION, ONE): {"GET": extensions.get_extension},
     (Kind.EXTENSION, "agents"): {"GET": agents.list_extension_agents},
-    (Kind.EXTENSION, "callSegments"): {"GET": extensions.list_call_segments},
+    (Kind.CALL_SEGMENT, LIST): {"GET": extensions.list_call_segments},
+    (Kind.CALL_SEGMENT, ONE): {"GET": extensions.get_call_segment},
+    (Kind.CALL_SEGMENT, "hangup"): {"POST": audited("hangup", extension_actions.hangup)},
+    (Kind.CALL_SEGMENT, "transfer"): {"POST": audited("transfer", extension_actions.transfer)},
     (Kind.EXTENSION, "originate"): {"POST": audited("originate", extension_actions.originate)},
     (Kind.EXTENSION, "enableDnd"): {"POST": audited("enableDnd", extension_actions.enable_dnd)},
     (Kind.EXTENSION, "disableDnd"): {"POST": audited("disableDnd", extension_actions.disable_dnd)},
@@ -60,9 +72,12 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.QUEUE, ONE): {"GET": queues.get_queue},
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},
     (Kind.AGENT, ONE): {"GET": agents.get_agent},
+    (Kind.AGENT, "pause"): {"POST": audited("pause", agent_actions.pause)},
+    (Kind.AGENT, "unpause"): {"POST": audited("unpause", agent_actions.unpause)},
 }
 # the route label of metrics and logs, e.g. "extension.originate"
 ROUTE_NAMES = {endpoint: f"{endpoint[0]}.{endpoint[1]}" for endpoint in ENDPOINTS}
+ROUTE_NAMES[(Kind.CALL_SEGMENT, LIST)] = "extension.callSegments"  # its name before hangup
 SUB_RESOURCES = {kind: {what for k, what in ENDPOINTS if k is kind} - {LIST, ONE} for kind in Kind}
 
 

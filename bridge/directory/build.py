@@ -202,6 +202,8 @@ def _accounts(
                 view_permissions=frozenset(held.get("view", set()) | every),
                 originate_permissions=frozenset(held.get("originate", set()) | every),
                 dnd_permissions=frozenset(held.get("dnd", set()) | every),
+                control_permissions=frozenset(held.get("control", set()) | every),
+                pause_permissions=frozenset(held.get("pause", set()) | every),
             )
         )
     return accounts

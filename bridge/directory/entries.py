@@ -85,6 +85,8 @@ class AccountEntry:
     view_permissions: frozenset[str]
     originate_permissions: frozenset[str]
     dnd_permissions: frozenset[str]
+    control_permissions: frozenset[str]  # hang up, transfer an extension's calls
+    pause_permissions: frozenset[str]  # pause, unpause an agent
 
     @property
     def scope_key(self) -> object:

@@ -40,6 +40,21 @@ def segments_of(
     return [segment(c, index, live, extension) for c in channels if not is_hidden_half(c, live)]
 
 
+def segment_channel(
+    extension: ExtensionEntry, live: ServerLive, segment_id: str
+) -> ChannelInfo | None:
+    """The channel that stands for segment ``segment_id`` of ``extension`` (the one its
+    ``channel`` names), or None when no such segment is live."""
+    return next(
+        (
+            c
+            for c in live.channels.of_device(extension.device)
+            if (c.segment_id or c.uniqueid) == segment_id and not is_hidden_half(c, live)
+        ),
+        None,
+    )
+
+
 def is_hidden_half(channel: ChannelInfo, live: ServerLive) -> bool:
     """A Local channel's ``;2`` half while its ``;1`` half is up (that one stands for both)."""
     return channel.name.endswith(";2") and _sibling(channel, live, "1") is not None

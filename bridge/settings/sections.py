@@ -180,9 +180,9 @@ class MetricsSettings:
 
 @dataclass(frozen=True, slots=True)
 class LimitsSettings:
-    actions_per_minute: int = 60  # every action of one account (DND included)
+    actions_per_minute: int = 60  # every action of one account (DND, hangup, pause included)
     actions_burst: int = 20
-    originate_per_minute: int = 30
+    originate_per_minute: int = 30  # calls: originate, transfer
     originate_burst: int = 10
     failed_logins_per_minute: int = 10  # per client address and user name
     failed_logins_burst: int = 20

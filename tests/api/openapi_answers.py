@@ -31,6 +31,7 @@ def happy_values(world: World) -> dict[str, str]:
         "queueId": world.queues["support"],
         "queueIdentifier": "support",
         "agentId": world.agents["alice"],
+        "segmentId": "1795991710.1",  # no such call: a hangup or transfer of it is 404
     }
 
 

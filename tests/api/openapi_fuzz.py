@@ -75,6 +75,7 @@ def known_ids(world: World) -> dict[str, list[str]]:
         "queueId": [world.queues["closed"]],
         "queueIdentifier": ["closed"],
         "agentId": [world.agents[n] for n in ("carol", "none", "bob_closed", "gina")],
+        "segmentId": ["getByName", "%2F"],
     }
     return {name: [happy[name], *more] for name, more in others.items()}
 

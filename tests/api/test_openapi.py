@@ -17,7 +17,8 @@ from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as WS
 from bridge.api.openapi import METRICS, PATH
 from bridge.api.openapi.grammar import ID_PARAMETERS, NAME_PARAMETERS, Template, templates
-from bridge.api.routes import COLLECTIONS, ENDPOINTS, SINGLE, SUB_RESOURCES, Route, parse
+from bridge.api.resolve import Kind
+from bridge.api.routes import COLLECTIONS, ENDPOINTS, ONE, SINGLE, SUB_RESOURCES, Route, parse
 from bridge.errors import InvalidValue
 from bridge.pbxsim import SimulatedPbx
 from tests.api.openapi_answers import DOC, answers_as_documented, assert_valid, happy_values
@@ -149,8 +150,12 @@ async def test_every_documented_path_answers_as_documented(
             url = template.path.format(**values)
             body = {"destinationNumber": "18005555555"} if method == "POST" else None
             status = await answers_as_documented(client, method, url, template.path, json=body)
-            # nothing listens on the core server's AMI port: actions answer 503 at once
-            assert status == (200 if method == "GET" else 503), url
+            # nothing listens on the core server's AMI port: actions answer 503 at once, and
+            # no call segment is live
+            expected = 200 if method == "GET" else 503
+            if template.endpoint == (Kind.CALL_SEGMENT, ONE):
+                expected = 404
+            assert status == expected, url
 
 
 async def test_errors_answer_as_documented(world: World, start_bridge: StartBridge) -> None:
@@ -195,6 +200,14 @@ async def test_errors_answer_as_documented(world: World, start_bridge: StartBrid
     await expect(413, "POST", f"{ext}/originate", body={"destinationNumber": "9" * 70000})
     for destination in ({"destinationNumber": "1\r\n2"}, {"destinationNumber": 5}, {}):
         await expect(422, "POST", f"{ext}/originate", body=destination)
+    # the operator actions: no live call is known (no PBX), rights, values
+    segment = f"{ext}/callSegments/{{segmentId}}"
+    await expect(404, "GET", segment)
+    await expect(422, "POST", f"{segment}/transfer", body={"destinationNumber": "1;2"})
+    await expect(503, "POST", f"{segment}/hangup")
+    await expect(403, "POST", f"{agent}/pause", "viewer")  # views the agent, may not pause it
+    for reason in ("x" * 81, "a\nb", 5):
+        await expect(422, "POST", f"{agent}/pause", body={"reason": reason})
     # answers of no operation: unknown paths, other methods
     for method, url in (("GET", f"{P}/nowhere"), ("GET", f"{P}/coreServers/x/y/z"), ("GET", P)):
         assert await answers_as_documented(client, method, url, None) == 404
@@ -239,11 +252,19 @@ async def test_actions_on_a_pbx_answer_as_documented(
     pbx.fail("DBPut", "Failed to update entry")
     assert await answer("POST", f"{ext}/enableDnd") == 502
     pbx.unfail("DBPut")
+    agent = f"{cs}/queues/getByName/{{queueIdentifier}}/agents/{{agentId}}"
+    assert await answer("POST", f"{agent}/pause") == 502  # PJSIP/100 is no member yet
+    pbx.add_queue_member("support", "PJSIP/100")
+    assert await answer("POST", f"{agent}/pause", {"reason": "lunch"}) == 204
+    assert await answer("POST", f"{agent}/unpause") == 204
+    assert await answer("POST", f"{ext}/callSegments/{{segmentId}}/hangup") == 404
     pbx.stall("Originate")
     assert await answer("POST", f"{ext}/originate", originate) == 504
     pbx.unstall("Originate")
     statuses = [await answer("POST", f"{ext}/originate", originate) for _ in range(10)]
     assert statuses[-1] == 429  # the account's burst of 10 originates is spent
+    transfer = f"{ext}/callSegments/{{segmentId}}/transfer"
+    assert await answer("POST", transfer, originate) == 404  # the path before the allowance
 
 
 async def test_metrics_answer_as_documented(world: World, start_bridge: StartBridge) -> None:
@@ -290,6 +311,7 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document
 ) -> None:
     # every enabled link up: /healthz?ready=ami would rightly answer 503 for "branch"
     await seed.sql("UPDATE core_servers SET enabled = FALSE WHERE id = :id", id=pbx_world.branch_cs)
+    pbx.add_queue_member("support", "PJSIP/100")  # alice's agent: its pause is Asterisk's 204
     client = await started(start_bridge, pbx)
     base_url = str(client.make_url("")).rstrip("/")
     report = await asyncio.to_thread(fuzz, base_url, known_ids(pbx_world))

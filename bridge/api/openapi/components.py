@@ -22,14 +22,16 @@ ERRORS: dict[int, tuple[str, str]] = {
         "Forbidden",
         "A parent in the path, or the target, is restricted: `forbidden` (no grant), "
         "`core-server-disabled`, `queue-disabled`, `extension-not-licensed`, "
-        "`agent-extension-not-licensed`, `action-forbidden` (no originate/dnd right); "
+        "`agent-extension-not-licensed`, `action-forbidden` (no originate, dnd, control or "
+        "pause right); "
         "`origin-forbidden`: a browser request from a page at a foreign origin (not the "
         "bridge's own, not in `[http] cors_origins`), refused before credentials are checked.",
     ),
     404: (
         "NotFound",
         "`unknown-path`, or the first missing object of the path: `core-server-not-found`, "
-        "`user-not-found`, `extension-not-found`, `queue-not-found`, `agent-not-found`.",
+        "`user-not-found`, `extension-not-found`, `queue-not-found`, `agent-not-found`, "
+        "`call-segment-not-found` (no such live call segment, or it ended).",
     ),
     405: ("MethodNotAllowed", "`method-not-allowed`, with the allowed methods in `Allow`."),
     408: (
@@ -48,8 +50,10 @@ ERRORS: dict[int, tuple[str, str]] = {
     ),
     422: (
         "InvalidValue",
-        "`destination-missing`, `destination-invalid`, or `invalid-ami-header` (a value that "
-        "would put a line break into an AMI header); nothing was sent to Asterisk.",
+        "`destination-missing`, `destination-invalid`, `reason-too-long` (a pause reason over "
+        "80 characters), `reason-invalid` (not a string, or with control characters), or "
+        "`invalid-ami-header` (a value that would put a line break into an AMI header); "
+        "nothing was sent to Asterisk.",
     ),
     429: (
         "RateLimited",
@@ -57,14 +61,16 @@ ERRORS: dict[int, tuple[str, str]] = {
         "`too-many-logins` (failed logins of this user name from this address, "
         "`[limits] failed_logins_per_minute`, or from this address under any name, "
         "`failed_logins_per_address_per_minute`), or `rate-limited` (the "
-        "account's originate allowance, `[limits] originate_per_minute`). Retry after "
+        "account's action allowance, `[limits] actions_per_minute`, or its originate "
+        "allowance, `[limits] originate_per_minute`, which a transfer uses too). Retry after "
         "`Retry-After` seconds.",
     ),
     502: ("AmiActionFailed", "`ami-action-failed`: Asterisk answered the action with an error."),
     503: (
         "AmiUnavailable",
-        "`ami-unavailable` (the link is not up; answered at once) or `ami-disconnected` (it "
-        "dropped before Asterisk answered; the action is never sent twice).",
+        "`ami-unavailable` (the link is not up, or for hangup and transfer the calls are not "
+        "synchronised yet; answered at once) or `ami-disconnected` (it dropped before Asterisk "
+        "answered; the action is never sent twice).",
     ),
     504: ("AmiTimeout", "`ami-timeout`: Asterisk did not answer within `[ami] action_timeout`."),
 }

@@ -33,6 +33,7 @@ ID_PARAMETERS = {
     Kind.EXTENSION: "extensionId",
     Kind.QUEUE: "queueId",
     Kind.AGENT: "agentId",
+    Kind.CALL_SEGMENT: "segmentId",
 }
 NAME_PARAMETERS = {
     Kind.CORE_SERVER: ("coreServerSlug", "the core server's slug"),

@@ -19,7 +19,7 @@ from bridge.api.openapi.schemas import JSON, ref
 from bridge.api.resolve import Kind
 from bridge.api.routes import LIST, ONE
 
-PAGED = {LIST, "agents", "callSegments"}
+PAGED = {LIST, "agents"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,17 @@ ANSWERS: dict[tuple[Kind, str], Answer] = {
     (Kind.EXTENSION, "agents"): Answer(
         "The extension's agents in enabled queues", "agents", _array("Agent")
     ),
-    (Kind.EXTENSION, "callSegments"): Answer(
+    (Kind.CALL_SEGMENT, LIST): Answer(
         "The extension's live call segments", "extensions", _array("CallSegment")
+    ),
+    (Kind.CALL_SEGMENT, ONE): Answer(
+        "One live call segment of the extension", "extensions", _one("CallSegment")
+    ),
+    (Kind.CALL_SEGMENT, "hangup"): Answer("Hang up the live call segment", "actions", None),
+    (Kind.CALL_SEGMENT, "transfer"): Answer(
+        "Blind-transfer the other party of the live call segment to destinationNumber",
+        "actions",
+        None,
     ),
     (Kind.EXTENSION, "originate"): Answer(
         "Originate a call from the extension to destinationNumber", "actions", None
@@ -70,6 +79,8 @@ ANSWERS: dict[tuple[Kind, str], Answer] = {
         "The queue's agents bound to licensed extensions", "agents", _array("Agent")
     ),
     (Kind.AGENT, ONE): Answer("One agent", "agents", _one("Agent")),
+    (Kind.AGENT, "pause"): Answer("Pause the agent in its queue, with a reason", "actions", None),
+    (Kind.AGENT, "unpause"): Answer("Unpause the agent in its queue", "actions", None),
 }
 
 
@@ -114,9 +125,12 @@ def operation_id(method: str, segments: tuple[str, ...]) -> str:
 
 
 def _action_body(what: str) -> dict[str, Any]:
-    if what == "originate":
+    if what in ("originate", "transfer"):
         schema = ref("schemas", "OriginateRequest")
         return {"required": True, "content": {JSON: {"schema": schema}}}
+    if what == "pause":
+        schema = ref("schemas", "PauseRequest")
+        return {"required": False, "content": {JSON: {"schema": schema}}}
     return {
         "required": False,
         "description": "Optional and ignored; when sent, it must be a JSON object.",
@@ -173,7 +187,10 @@ def audit() -> dict[str, Any]:
             ("account", "Only this account's actions (username)."),
             ("extensionId", "Only actions on this extension."),
             ("coreServerId", "Only actions on this core server."),
-            ("action", "originate, enableDnd or disableDnd."),
+            (
+                "action",
+                "originate, enableDnd, disableDnd, hangup, transfer, pause or unpause.",
+            ),
         )
     ]
     return {

@@ -145,6 +145,20 @@ SCHEMAS: dict[str, Schema] = {
         },
         "required": ["destinationNumber"],
     },
+    "PauseRequest": {
+        "type": "object",
+        "properties": {
+            "reason": {
+                "type": ["string", "null"],
+                "description": "Why the agent pauses (optional): at most 80 printable characters "
+                "(no control, format or unassigned characters, no separator but the space; else "
+                "422), surrounding spaces dropped; sent to Asterisk as QueuePause's Reason.",
+                "maxLength": 80,
+                "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+                "examples": ["lunch"],
+            }
+        },
+    },
     "Error": obj(
         {
             "status": {"type": "integer", "description": "The HTTP status, repeated."},
@@ -164,8 +178,23 @@ SCHEMAS: dict[str, Schema] = {
             "coreServerId": STRING,
             "extensionId": STRING,
             "extensionNumber": STRING,
-            "action": {"type": "string", "enum": ["originate", "enableDnd", "disableDnd"]},
-            "destination": NULLABLE_STRING,
+            "action": {
+                "type": "string",
+                "enum": [
+                    "originate",
+                    "enableDnd",
+                    "disableDnd",
+                    "hangup",
+                    "transfer",
+                    "pause",
+                    "unpause",
+                ],
+            },
+            "destination": {
+                **NULLABLE_STRING,
+                "description": "The number dialled (originate) or transferred to (transfer), "
+                "the channel hung up (hangup), the queue (pause, unpause).",
+            },
             "outcome": {**STRING, "description": "ok, or the error id it ended with"},
             "status": {"type": "integer", "description": "The HTTP status it was answered"},
             "requestId": NULLABLE_STRING,
