@@ -29,6 +29,7 @@ WRITE_CLASSES = MappingProxyType({
     "devicestatelist": ("call", "reporting"), "extensionstatelist": ("call", "reporting"),
     "queueadd": ("agent",), "queueremove": ("agent",), "queuepause": ("agent",),
     "blindtransfer": ("call",), "redirect": ("call",),
+    "pjsipshowendpoints": ("system",), "pjsipshowendpoint": ("system",),
 })  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 
