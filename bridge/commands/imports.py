@@ -18,7 +18,8 @@ from bridge.db import create_engine
 from bridge.directory import CoreServerEntry
 from bridge.inventory import Inventory, InventoryError, quoted
 from bridge.inventory.ami import read_ami_inventory
-from bridge.inventory.apply import ImportRefused, ImportReport, apply_inventory
+from bridge.inventory.apply import ImportRefused, apply_inventory
+from bridge.inventory.report import ImportReport
 from bridge.settings import Settings
 
 DATABASE_TIMEOUT = 10.0  # seconds to connect to, and to read, FreePBX's database

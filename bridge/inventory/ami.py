@@ -46,6 +46,7 @@ from bridge.inventory import (
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"\s*<([^>]*)>')
 _BARE = re.compile(r"(.*?)\s*<([^>]*)>")
 _ESCAPE = re.compile(r"\\(.)")
+_NOT_AN_EXTENSION = "not an extension: no hint names it, and its name is not a number"
 
 
 async def read_ami_inventory(endpoint: AmiEndpoint, within: float) -> Inventory:
@@ -146,7 +147,7 @@ def _numbers(
         if not is_identifier(endpoint):
             inventory.skip("endpoint", endpoint, "its name cannot be a device name")
         elif not number:
-            inventory.skip("endpoint", endpoint, "no hint names it and its name is no number")
+            inventory.skip("endpoint", endpoint, _NOT_AN_EXTENSION)
         elif not is_number(number):
             inventory.skip("extension", number, "not a usable extension number")
         elif number in taken:

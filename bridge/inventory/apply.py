@@ -19,8 +19,6 @@ deletes, and changes nothing when the directory already says what the PBX says.
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,47 +26,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bridge import models
 from bridge.inventory import Inventory, PbxExtension, PbxMember, PbxQueue, quoted
+from bridge.inventory.report import ImportReport
 from bridge.inventory.rows import IMPORT_LICENSE_KEY, DirectoryRows, Row, key_of, text_of
 
-KINDS = ("extension", "user", "queue", "agent", "license")
 _NAMED = re.compile(r"Local/([^@/]+)@[^/]+(?:/n)?|hint:([^@]+)@.+")
 
 
 class ImportRefused(Exception):
     """The import cannot be done as asked (an unknown core server, say)."""
-
-
-@dataclass(slots=True)
-class ImportReport:
-    """What an import changed: one line per change, and what became of each object."""
-
-    source: str
-    lines: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    outcomes: dict[str, dict[str, str]] = field(default_factory=lambda: {k: {} for k in KINDS})
-
-    def record(self, kind: str, key: str, verb: str, detail: str = "") -> None:
-        """``verb``: ``added``, ``updated`` or ``unchanged``; an object added or updated once
-        stays so."""
-        seen = self.outcomes[kind]
-        if seen.get(key) in (None, "unchanged"):
-            seen[key] = verb
-        if verb != "unchanged":
-            self.lines.append(f"{kind} {key}: {verb}{f' ({detail})' if detail else ''}")
-
-    @property
-    def changed(self) -> bool:
-        return any(v != "unchanged" for kind in self.outcomes.values() for v in kind.values())
-
-    def summary(self) -> str:
-        parts = []
-        for kind in KINDS[:4]:
-            count = Counter(self.outcomes[kind].values())
-            parts.append(
-                f"{kind}s: {count['added']} added, {count['updated']} updated, "
-                f"{count['unchanged']} unchanged"
-            )
-        return "; ".join(parts)
 
 
 async def apply_inventory(

@@ -26,6 +26,7 @@ from bridge import models
 from bridge.directory.build import build_snapshot
 from bridge.directory.load import load_rows
 from bridge.inventory import InventoryError
+from bridge.inventory.ami import caller_id_name
 from bridge.inventory.freepbx import database_url
 from bridge.pbxsim import QueueMember, SimulatedPbx, pjsip_lab_config
 from tests.support import Seed
@@ -101,7 +102,8 @@ async def test_import_ami_from_the_simulated_pbx(
         "queue support: added ('support')",
         "agent PJSIP/4224 in queue support: added (extension 4224)",
         "agent Local/4225@from-queue/n in queue support: added (extension 4225)",
-        "note: skipped endpoint 'trunk': no hint names it and its name is no number",
+        "note: skipped endpoint 'trunk': not an extension: no hint names it, and its name is"
+        " not a number",
         "extensions: 3 added, 1 updated, 0 unchanged; users: 4 added, 0 updated, 0 unchanged;"
         " queues: 1 added, 0 updated, 0 unchanged; agents: 2 added, 0 updated, 0 unchanged",
     ):
@@ -283,3 +285,20 @@ def test_a_bad_database_url_is_refused_without_its_password(given: str, said: st
     with pytest.raises(InventoryError) as refused:
         database_url(given)
     assert str(refused.value) == said
+
+
+@pytest.mark.parametrize(
+    ("callerid", "name"),
+    [
+        ('"Phone 4224" <4224>', "Phone 4224"),
+        ('"Anna \\"K\\"" <4225>', 'Anna "K"'),  # ast_callerid_merge escapes quotes
+        ("Bob <4226>", "Bob"),
+        ("Front desk", "Front desk"),
+        ("4227", None),
+        ("<unknown>", None),
+        ('"" <4228>', None),
+        ('"\x07\x1b[2J" <4229>', "[2J"),
+    ],
+)
+def test_caller_id_names(callerid: str, name: str | None) -> None:
+    assert caller_id_name(callerid) == name
