@@ -75,8 +75,14 @@ def run_import_ami(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run_import_freepbx(settings: Settings, args: argparse.Namespace) -> int:
-    from bridge.inventory.freepbx import database_url, read_freepbx_inventory
-
+    try:
+        from bridge.inventory.freepbx import database_url, read_freepbx_inventory
+    except ModuleNotFoundError:  # PyMySQL is the optional extra "freepbx"
+        print(
+            "bridge: import freepbx needs PyMySQL: pip install 'asterisk-ami-bridge[freepbx]'",
+            file=sys.stderr,
+        )
+        return 1
     try:
         url = database_url(_from_env(args.database))
         inventory = read_freepbx_inventory(url, DATABASE_TIMEOUT)
