@@ -117,6 +117,8 @@ def _text(event: Mapping[str, Any], key: str) -> str:
 
 async def _read(protocol: ClientProtocol, within: float, inventory: Inventory) -> Inventory:
     reply = await _list(protocol, "PJSIPShowEndpoints", within)
+    if reply is None:
+        inventory.skipped.append("no extensions read: Asterisk has no PJSIP endpoints")
     endpoints = [_text(e, "ObjectName") for e in _events(reply, "EndpointList")]
     hints = _events(await _list(protocol, "ExtensionStateList", within), "ExtensionStatus")
     for endpoint, number in _numbers(endpoints, hints, inventory).items():

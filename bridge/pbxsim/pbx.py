@@ -86,7 +86,8 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         )
         handlers = StateActions(self.state).handlers()
         handlers.update(AstDbActions(self.state.astdb).handlers())
-        handlers.update(PjsipActions(self.state).handlers())
+        if self.config.endpoints:  # the Local-channel lab has no chan_pjsip: unknown actions
+            handlers.update(PjsipActions(self.state).handlers())
         handlers.update(originate=self._calls.originate)
         handlers.update(self._scenarios.handlers())
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)

@@ -140,11 +140,38 @@ async def test_import_ami_failures_are_one_line(
 ) -> None:
     code, _, err = await bridge("import", "ami", "nowhere", url=database_url)
     assert (code, err) == (1, "bridge: no core server 'nowhere': add it first\n")
-    await seed.core_server("default", ami_port=lab_pbx.port, ami_secret="Wr0ng-s3cret")
+    await seed.core_server(
+        "default", ami_port=lab_pbx.port, ami_username="bridge", ami_secret="Wr0ng-s3cret"
+    )
     code, out, err = await bridge("import", "ami", "default", url=database_url)
     assert code == 1 and out == ""
     assert err.startswith("bridge: Asterisk at 127.0.0.1:") and "login refused" in err
     assert "Wr0ng-s3cret" not in err and len(err.splitlines()) == 1
+    await seed.sql("UPDATE core_servers SET ami_secret = 'bridge-secret'")
+    lab_pbx.users["bridge"].write = frozenset({"call", "reporting", "originate"})
+    code, out, err = await bridge("import", "ami", "default", url=database_url)
+    assert (code, out) == (1, "")
+    assert err == (
+        "bridge: the AMI user may not run PJSIPShowEndpoints"
+        " (it needs the write class 'system' in manager.conf)\n"
+    )
+
+
+async def test_import_ami_from_a_pbx_without_pjsip(
+    database_url: str, seed: Seed, pbx: SimulatedPbx
+) -> None:
+    # the Local-channel lab: no chan_pjsip, queue support of member Local/4224@internal
+    await seed.core_server(
+        "default", ami_port=pbx.port, ami_username="bridge", ami_secret="bridge-secret"
+    )
+    code, out, err = await bridge("import", "ami", "default", url=database_url)
+    assert (code, err) == (0, ""), out
+    assert "note: no extensions read: Asterisk has no PJSIP endpoints" in out.splitlines()
+    assert "queue support: added ('support')" in out.splitlines()
+    assert (
+        "note: skipped member 'Local/4224@internal' of queue 'support':"
+        " no extension of this core server has that device"
+    ) in out.splitlines()
 
 
 @pytest.fixture
