@@ -53,7 +53,7 @@ async def read_ami_inventory(endpoint: AmiEndpoint, within: float) -> Inventory:
     """Everything the PBX at ``endpoint`` says it has; ``within``: seconds for each step."""
     protocol = await _open(endpoint, within)
     try:
-        return await _read(protocol, within, Inventory(f"the PBX at {endpoint} (AMI)"))
+        return await _read(protocol, within, Inventory(f"Asterisk at {endpoint} over AMI"))
     except TimeoutError:
         raise InventoryError(f"Asterisk at {endpoint} did not answer in time") from None
     except AmiDisconnected:

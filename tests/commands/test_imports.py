@@ -31,6 +31,7 @@ from bridge.inventory.freepbx import database_url
 from bridge.pbxsim import QueueMember, SimulatedPbx, pjsip_lab_config
 from tests.support import Seed
 from tests.test_cli import bridge
+from tests.tls import TestCa
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "freepbx" / "asterisk.sql"
 MARIADB_URL = os.environ.get("BRIDGE_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")
@@ -133,6 +134,31 @@ async def test_import_ami_from_the_simulated_pbx(
     seats = ("--seats", "10")
     code, out, _ = await bridge("import", "ami", "default", *seats, url=database_url, **env)
     assert (code, out.splitlines()[1]) == (0, "license bridge-import: updated (seats 4 -> 10)")
+
+
+async def test_import_ami_logs_in_as_the_service_does_md5_over_tls(
+    database_url: str, seed: Seed, test_ca: TestCa
+) -> None:
+    async with SimulatedPbx(
+        login_failure_delay=0.01, config=pjsip_lab_config(), ssl=test_ca.server_context()
+    ) as pbx:
+        await seed.core_server(
+            "default",
+            ami_port=pbx.port,
+            ami_username="bridge",
+            ami_secret="bridge-secret",
+            ami_tls=True,
+            ami_tls_ca=str(test_ca.pem),
+        )
+        code, out, err = await bridge("import", "ami", "default", url=database_url)
+        records = pbx.log.of()
+    assert (code, err) == (0, ""), out
+    assert f"core server default: from Asterisk at 127.0.0.1:{pbx.port} (TLS) over AMI" in out
+    assert "extension 4224: added ('Phone 4224', user 4224)" in out.splitlines()
+    login = next(r.message for r in records if r.name == "Login")
+    assert [r.name for r in records][:2] == ["Challenge", "Login"]
+    assert login.get("AuthType") == "MD5" and "Secret" not in login
+    assert b"bridge-secret" not in b"".join(r.raw for r in records)
 
 
 async def test_import_ami_failures_are_one_line(
