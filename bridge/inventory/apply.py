@@ -58,7 +58,11 @@ async def apply_inventory(
 
 
 def _unique(extensions: list[PbxExtension]) -> list[PbxExtension]:
-    return list({e.number: e for e in reversed(extensions)}.values())[::-1]
+    """The first of each number, in order."""
+    first: dict[str, PbxExtension] = {}
+    for extension in extensions:
+        first.setdefault(extension.number, extension)
+    return list(first.values())
 
 
 class _Writer:
@@ -245,15 +249,17 @@ class _Writer:
             self.report.record("agent", key, "added", f"extension {number}")
             return
         changes: dict[str, Any] = {}
-        if key_of(row["extension_id"]) != key_of(extension["id"]):
-            changes["extension_id"] = extension["id"]
         if row["penalty"] != member.penalty:
             changes["penalty"] = member.penalty
         if member.name and row["name"] != member.name:
             changes["name"] = member.name
         if row["dynamic"]:
             changes["dynamic"] = False
-        await self._changed(models.Agent, "agent", key, row, changes)
+        words = [_change(k, row.get(k), v) for k, v in changes.items()]
+        if key_of(row["extension_id"]) != key_of(extension["id"]):
+            changes["extension_id"] = extension["id"]
+            words.append(f"now extension {text_of(extension['extension_number'])}")
+        await self._changed(models.Agent, "agent", key, row, changes, words)
 
 
 def _change(column: str, before: Any, after: Any) -> str:

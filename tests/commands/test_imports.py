@@ -309,6 +309,31 @@ async def test_import_freepbx_from_mariadb(
     assert await contents(admin_engine) == first
     assert checksums(mariadb, str(url.database)) == before  # never written to
 
+    # FreePBX's admin renames, re-weighs and removes: updated, and nothing is deleted
+    with mariadb.cursor() as cursor:
+        cursor.execute(f"USE `{url.database}`")
+        cursor.execute("UPDATE users SET name = 'Anna Karenina' WHERE extension = '4225'")
+        cursor.execute("UPDATE queues_config SET descr = 'Help desk' WHERE extension = '5000'")
+        cursor.execute(
+            "UPDATE queues_details SET data = 'PJSIP/4225,3' WHERE id = '5000' AND flags = 1"
+        )
+        cursor.execute("DELETE FROM queues_details WHERE data = 'Local/4224@from-queue/n,0'")
+        cursor.execute("DELETE FROM users WHERE extension = '4228'")
+    code, out, err = await bridge(*command, url=database_url, **env)
+    assert (code, err) == (0, ""), out
+    assert [line for line in out.splitlines() if ": updated" in line or ": added" in line] == [
+        "user 4225: updated (display name 'Anna K' -> 'Anna Karenina')",
+        "extension 4225: updated (display name 'Anna K' -> 'Anna Karenina')",
+        "queue 5000: updated (display name 'Support' -> 'Help desk')",
+        "agent PJSIP/4225 in queue 5000: updated (penalty 2 -> 3)",
+    ]
+    seen = await imported(admin_engine)
+    assert set(seen["extensions"]) == {"4224", "4225", "4226", "4227", "4228"}
+    assert seen["agents"]["5000"] == [
+        ("Local/4224@from-queue/n", "4224", 0),
+        ("PJSIP/4225", "4225", 3),
+    ]
+
 
 async def test_import_freepbx_failures_never_show_the_password(
     tmp_path: Path, freepbx: tuple[URL, str]
