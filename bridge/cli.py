@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
 from bridge.commands import check
+from bridge.commands.imports import add_import_commands
 from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
 from bridge.serve import serve
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo_command.add_argument("--port", type=int, default=58080, help="HTTP port (default 58080)")
     demo_command.set_defaults(run=run_demo)
+
+    add_import_commands(commands, common)
 
     hashp = commands.add_parser(
         "hash-password", parents=[common], help="print an argon2id hash for SQL seeding"

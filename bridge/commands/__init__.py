@@ -1,1 +1,1 @@
-"""The admin commands of ``bridge`` that change the directory without SQL by hand."""
+"""Subcommands of the ``bridge`` command line, one module each (registered by ``bridge.cli``)."""

@@ -17,7 +17,8 @@ of the captures). Calls run the dialplan (``dialplan``) and end as Asterisk ends
 MixMonitor, DND codes), ``transfers`` (and BlindTransfer, Redirect), ``queue_members``; all over
 ``legs`` (channel steps), ``bridges`` and ``devstate`` (Asterisk's device state arithmetic).
 ``scenarios`` holds the ``SimulatedPbx`` methods a test plays calls with (``simcall``: a call);
-``sync`` (DeviceStateList, ExtensionStateList); ``blast`` and ``stream`` (benchmarks).
+``sync`` (DeviceStateList, ExtensionStateList); ``pjsip`` and ``pjsip_objects``
+(PJSIPShowEndpoints, PJSIPShowEndpoint); ``blast`` and ``stream`` (benchmarks).
 """
 
 from bridge.pbxsim.config import AmiUser, Dialplan, Extension, PbxConfig, Queue, QueueMember

@@ -167,7 +167,8 @@ class PbxConfig:
     ``endpoints``: PJSIP endpoint id (``4224``) -> caller ID name of its phone; ``trunk``: the
     endpoint that calls to and from outside numbers go through. ``devices``: states in the device
     state cache at start-up, as a PBX that has run a while keeps them (``Custom:DND4225``,
-    ``Queue:support_pause_...``).
+    ``Queue:support_pause_...``). ``contacts``: PJSIP endpoint id -> the SIP URI of its static
+    contact (``PJSIPShowEndpoint``; default ``sip:<id>@127.0.0.1:5060``).
     """
 
     dialplan: Dialplan = field(default_factory=Dialplan)
@@ -176,6 +177,7 @@ class PbxConfig:
     endpoints: dict[str, str] = field(default_factory=dict)
     trunk: str = "trunk"
     devices: dict[str, str] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)
 
     def queue(self, name: str) -> Queue:
         """The queue of that name; LookupError if there is none."""

@@ -33,6 +33,7 @@ WRITE_CLASSES = MappingProxyType({
     "queueadd": ("agent",), "queueremove": ("agent",), "queuepause": ("agent",),
     "blindtransfer": ("call",), "redirect": ("call",),
     "coresettings": ("system", "reporting"), "pjsipshowendpoints": ("system",),
+    "pjsipshowendpoint": ("system",),
 })  # fmt: skip
 UNKNOWN_ACTION = "Invalid/unknown command: {}. Use Action: ListCommands to show available commands."
 

@@ -128,6 +128,12 @@ def pjsip_lab_config() -> PbxConfig:
         dialplan=Dialplan({"from-internal": internal, "from-trunk": trunk}, strict=True),
         queues={"support": support},
         endpoints=people,
+        contacts={
+            "4224": "sip:4224@127.0.0.1:5071",
+            "4225": "sip:4225@127.0.0.1:5072",
+            "4226": "sip:4226@127.0.0.1:5073",
+            "trunk": "sip:trunk@127.0.0.1:5090",
+        },
         devices={
             "Custom:DND4224": "NOT_INUSE",
             "Custom:DND4226": "NOT_INUSE",

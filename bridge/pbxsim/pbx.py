@@ -29,6 +29,7 @@ from bridge.pbxsim.events import event
 from bridge.pbxsim.lab import lab_config
 from bridge.pbxsim.login import LoginApi, LoginGate
 from bridge.pbxsim.originate import CallRunner, OriginatePolicy
+from bridge.pbxsim.pjsip import PjsipActions
 from bridge.pbxsim.scenarios import ScenarioApi, Scenarios
 from bridge.pbxsim.script import ActionLog, ActionRecord, ActionRules, Changes
 from bridge.pbxsim.server import AmiServer
@@ -85,6 +86,8 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         )
         handlers = StateActions(self.state).handlers()
         handlers.update(AstDbActions(self.state.astdb).handlers())
+        if self.config.endpoints:  # the Local-channel lab has no chan_pjsip: unknown actions
+            handlers.update(PjsipActions(self.state).handlers())
         handlers.update(originate=self._calls.originate)
         handlers.update(self._scenarios.handlers())
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)

@@ -5,7 +5,9 @@ As Asterisk 22 answers them (``res/res_manager_devicestate.c``, ``main/pbx.c``):
 ``Extension Statuses will follow``), one ``DeviceStateChange`` per device in the device state
 cache or one ``ExtensionStatus`` per hint (pattern hints left out), each with ``ActionID`` right
 after ``Event`` and no ``Privilege``, then ``DeviceStateListComplete`` /
-``ExtensionStateListComplete`` with ``EventList: Complete`` and ``ListItems``.
+``ExtensionStateListComplete`` with ``EventList: Complete`` and ``ListItems``. Hints come in the
+order of ``main/pbx.c``'s hint container: 563 hash buckets keyed by ``ast_str_case_hash`` of the
+extension, walked bucket by bucket (so 1000, 4225, 4224, 4226, as the captures list them).
 
 ``DeviceStateList`` lists the device state cache (:attr:`PbxState.cache`): every PJSIP endpoint
 (published at start-up), the ``Custom:`` states kept in the AstDB, the queues' devices, and every
@@ -17,6 +19,17 @@ from __future__ import annotations
 from bridge.ami.protocol import Header
 from bridge.pbxsim.session import ActionHandler, Reply
 from bridge.pbxsim.state import PbxState, extension_state_text
+
+_HINT_BUCKETS = 563  # HASH_EXTENHINT_SIZE
+
+
+def hint_bucket(exten: str) -> int:
+    """The bucket of ``exten`` in Asterisk's hint container (``ast_str_case_hash``)."""
+    value = 5381
+    for char in exten.lower().encode():
+        value = ((value * 33) & 0xFFFFFFFF) ^ char
+    signed = value - (1 << 32) if value >= 1 << 31 else value
+    return abs(signed) % _HINT_BUCKETS
 
 
 class SyncActions:
@@ -44,6 +57,7 @@ class SyncActions:
 
     def extension_state_list(self, reply: Reply) -> None:
         hints = [h for h in self._state.config.dialplan.hints() if not h[1].startswith("_")]
+        hints.sort(key=lambda hint: hint_bucket(hint[1]))
         reply.list_start("Extension Statuses will follow")
         for context, exten, hint in hints:
             status = self._state.extension_state(context, exten)[1]

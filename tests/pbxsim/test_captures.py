@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 import pytest
 
-from bridge.pbxsim import SimulatedPbx
+from bridge.pbxsim import SimulatedPbx, pjsip_lab_config
 from tests.captures import load, normalise, read_messages, replay
 from tests.tls import TestCa
 
@@ -82,6 +82,15 @@ async def test_replayed_capture_matches(pbx: SimulatedPbx, name: str) -> None:
         SETUP[name](pbx)
     capture = load(name)
     received = await replay(capture, pbx.port)
+    assert normalise(received) == normalise(capture.server_bytes)
+
+
+async def test_replayed_pjsip_inventory_matches() -> None:
+    # PJSIPShowEndpoints, PJSIPShowEndpoint of 4224 and of an unknown endpoint, the hints
+    capture = load("pjsip/pjsip_inventory")
+    async with SimulatedPbx(login_failure_delay=0.01, config=pjsip_lab_config()) as pbx:
+        received = await replay(capture, pbx.port)
+    assert b"Event: EndpointDetail\r\n" in received
     assert normalise(received) == normalise(capture.server_bytes)
 
 

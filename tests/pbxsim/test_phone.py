@@ -86,7 +86,9 @@ async def test_list_answers_have_asterisks_layout(phones: SimulatedPbx, watcher:
     assert {tuple(m.keys()) for m in items} == {
         ("Event", "ActionID", "Exten", "Context", "Hint", "Status", "StatusText")
     }
-    assert items[0]["Hint"] == "PJSIP/4224&Custom:DND4224"
+    # in the hint container's order, as pjsip/pjsip_inventory lists them
+    expected = [f"PJSIP/{n}&Custom:DND{n}" for n in ("4225", "4224", "4226")]
+    assert [m["Hint"] for m in items] == expected
     assert (complete["Event"], complete["ListItems"]) == ("ExtensionStateListComplete", "3")
 
 
