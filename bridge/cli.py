@@ -1,4 +1,4 @@
-"""The ``bridge`` command line: serve, db, account, hash-password, demo."""
+"""The ``bridge`` command line: serve, db, account, grant, core-server, hash-password, demo."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
+from bridge.commands import core_servers as core_server_commands
+from bridge.commands import grants as grant_commands
+from bridge.commands.database import NotMigrated, require_migrated
 from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
 from bridge.serve import serve
@@ -83,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
 
+    grant_commands.register(commands, common)
+    core_server_commands.register(commands, common)
+
     demo_command = commands.add_parser(
         "demo",
         parents=[common],
@@ -140,7 +146,11 @@ def run_db_seed(settings: Settings, args: argparse.Namespace) -> int:
         print(f"bridge: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
+        asyncio.run(require_migrated(settings.database.url))
         asyncio.run(accounts.run_sql_script(settings.database.url, script))
+    except NotMigrated as exc:
+        print(f"bridge: {exc}; nothing was run", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         print(f"bridge: {args.file}: {database_problem(exc)}", file=sys.stderr)
         return 1
@@ -160,6 +170,11 @@ def run_account_add(settings: Settings, args: argparse.Namespace) -> int:
     except accounts.AccountError as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 2
+    try:
+        asyncio.run(require_migrated(settings.database.url))
+    except NotMigrated as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
     password = read_password()
     try:
         asyncio.run(
