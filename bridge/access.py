@@ -1,12 +1,14 @@
 """Who may see and do what (docs/schema.md), decided on the snapshot alone.
 
-A grant ``(account, permission_id, action)`` covers every object carrying that permission id.
+A grant ``(account, permission_id, action)`` covers every object carrying that permission id;
+a grant on ``*`` covers every object (a wallboard: one ``view`` grant on ``*``).
 An account linked to a directory user also views that user, its core server and its extensions,
 and may originate and set DND on its own extensions. Grants do not inherit along paths.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import StrEnum
 
 from bridge.directory import (
@@ -19,6 +21,8 @@ from bridge.directory import (
 )
 from bridge.directory.snapshot import Snapshot
 
+EVERYTHING = "*"
+
 
 class Action(StrEnum):
     ORIGINATE = "originate"
@@ -28,7 +32,7 @@ class Action(StrEnum):
 def can_view_core_server(
     account: AccountEntry, server: CoreServerEntry, snapshot: Snapshot
 ) -> bool:
-    if account.is_admin or server.permission_id in account.view_permissions:
+    if account.is_admin or _holds(account.view_permissions, server.permission_id):
         return True
     if account.user_id is None:
         return False
@@ -39,7 +43,7 @@ def can_view_core_server(
 def can_view_user(account: AccountEntry, user: UserEntry) -> bool:
     return (
         account.is_admin
-        or user.permission_id in account.view_permissions
+        or _holds(account.view_permissions, user.permission_id)
         or user.id == account.user_id
     )
 
@@ -47,17 +51,17 @@ def can_view_user(account: AccountEntry, user: UserEntry) -> bool:
 def can_view_extension(account: AccountEntry, extension: ExtensionEntry) -> bool:
     return (
         account.is_admin
-        or extension.permission_id in account.view_permissions
+        or _holds(account.view_permissions, extension.permission_id)
         or _owns(account, extension)
     )
 
 
 def can_view_queue(account: AccountEntry, queue: QueueEntry) -> bool:
-    return account.is_admin or queue.permission_id in account.view_permissions
+    return account.is_admin or _holds(account.view_permissions, queue.permission_id)
 
 
 def can_view_agent(account: AccountEntry, agent: AgentEntry) -> bool:
-    return account.is_admin or agent.permission_id in account.view_permissions
+    return account.is_admin or _holds(account.view_permissions, agent.permission_id)
 
 
 def can_act(account: AccountEntry, extension: ExtensionEntry, action: Action) -> bool:
@@ -65,8 +69,13 @@ def can_act(account: AccountEntry, extension: ExtensionEntry, action: Action) ->
     if account.is_admin or _owns(account, extension):
         return True
     held = account.originate_permissions if action is Action.ORIGINATE else account.dnd_permissions
-    return extension.permission_id in held
+    return _holds(held, extension.permission_id)
 
 
 def _owns(account: AccountEntry, extension: ExtensionEntry) -> bool:
     return account.user_id is not None and extension.user_id == account.user_id
+
+
+def _holds(permissions: Set[str], permission_id: str) -> bool:
+    """A grant on ``permission_id``, or on ``*`` (every object)."""
+    return permission_id in permissions or EVERYTHING in permissions
