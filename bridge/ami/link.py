@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 
 from bridge.ami.action_log import ActionListener, ActionLog
+from bridge.ami.backoff import Outcome, RetryPolicy
 from bridge.ami.connection import (
     AmiEndpoint,
     AmiReply,
@@ -45,13 +46,6 @@ class LinkState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     LOGIN_FAILED = "loginFailed"
-
-
-class _Outcome(StrEnum):
-    UNREACHABLE = "unreachable"
-    LOGIN_FAILED = "login failed"
-    LOST = "lost"
-    CLOSED = "closed"
 
 
 class AmiLink:
@@ -153,33 +147,27 @@ class AmiLink:
         return reply
 
     async def _supervise(self) -> None:
-        delay = self._settings.reconnect_min
-        failed_logins = 0
+        policy = RetryPolicy(self._settings)
         while not self._closing:
             self._set_state(LinkState.CONNECTING)
             outcome = await self._run_once()
-            if outcome is _Outcome.CLOSED:
+            if outcome is Outcome.CLOSED:
                 return
-            if outcome is _Outcome.LOGIN_FAILED:
-                failed_logins += 1
-                if failed_logins >= self._settings.login_attempts:
-                    log.error(
-                        "AMI login to %s refused %d times; next try in %.0f s",
-                        self.name,
-                        failed_logins,
-                        self._settings.login_retry_interval,
-                    )
-                    self._set_state(LinkState.LOGIN_FAILED)
-                    await asyncio.sleep(self._settings.login_retry_interval)
-                    continue
-            elif outcome is _Outcome.LOST:
-                failed_logins = 0
-                delay = self._settings.reconnect_min
+            retry = policy.next(outcome)
+            if retry.login_failed:
+                log.error(
+                    "AMI login to %s refused %d times; next try in %.0f s",
+                    self.name,
+                    policy.failed_logins,
+                    retry.seconds,
+                )
+                self._set_state(LinkState.LOGIN_FAILED)
+                await asyncio.sleep(retry.seconds)
+                continue
             self._set_state(LinkState.DISCONNECTED)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # jitter
-            delay = min(delay * 2, self._settings.reconnect_max)
+            await asyncio.sleep(retry.seconds * random.uniform(0.5, 1.0))  # jitter
 
-    async def _run_once(self) -> _Outcome:
+    async def _run_once(self) -> Outcome:
         endpoint = self.endpoint
         try:
             protocol = await connect(
@@ -189,7 +177,7 @@ class AmiLink:
             )
         except ConnectFailed as exc:
             log.warning("AMI %s: cannot connect to %s: %s", self.name, endpoint, exc)
-            return _Outcome.UNREACHABLE
+            return Outcome.UNREACHABLE
         self._protocol = protocol
         heartbeat: asyncio.Task[None] | None = None
         ready: asyncio.Task[None] | None = None
@@ -199,10 +187,10 @@ class AmiLink:
                 await log_in(protocol, endpoint, self._settings.action_timeout)
             except LoginRefused as exc:
                 log.error("AMI %s: %s", self.name, exc)
-                return _Outcome.LOGIN_FAILED
+                return Outcome.LOGIN_FAILED
             except LoginUnanswered as exc:
                 log.warning("AMI %s: %s: %s", self.name, endpoint, exc)
-                return _Outcome.UNREACHABLE
+                return Outcome.UNREACHABLE
             log.info("AMI %s: logged in to %s", self.name, endpoint)
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
@@ -210,7 +198,7 @@ class AmiLink:
                 ready = asyncio.create_task(self._run_ready(self._on_ready))
             await asyncio.shield(protocol.lost)
             log.warning("AMI %s: connection lost", self.name)
-            return _Outcome.CLOSED if self._closing else _Outcome.LOST
+            return Outcome.CLOSED if self._closing else Outcome.LOST
         finally:
             for task in (heartbeat, ready):
                 if task is not None:
