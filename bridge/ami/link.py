@@ -74,6 +74,8 @@ class AmiLink:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.login_attempts = 0
+        # What went wrong last, in words (the API's amiStatusReason); None while connected.
+        self.status_reason: str | None = None
 
     @property
     def state(self) -> LinkState:
@@ -97,6 +99,7 @@ class AmiLink:
             self._task = None
         if self._protocol is not None:
             self._protocol.close()
+        self.status_reason = "closed"
         self._set_state(LinkState.DISCONNECTED)
 
     async def wait_for_state(self, *states: LinkState) -> LinkState:
@@ -177,6 +180,7 @@ class AmiLink:
             )
         except ConnectFailed as exc:
             log.warning("AMI %s: cannot connect to %s: %s", self.name, endpoint, exc)
+            self.status_reason = exc.reason
             return Outcome.UNREACHABLE
         self._protocol = protocol
         heartbeat: asyncio.Task[None] | None = None
@@ -187,11 +191,14 @@ class AmiLink:
                 await log_in(protocol, endpoint, self._settings.action_timeout)
             except LoginRefused as exc:
                 log.error("AMI %s: %s", self.name, exc)
+                self.status_reason = exc.reason
                 return Outcome.LOGIN_FAILED
             except LoginUnanswered as exc:
                 log.warning("AMI %s: %s: %s", self.name, endpoint, exc)
+                self.status_reason = exc.reason
                 return Outcome.UNREACHABLE
             log.info("AMI %s: logged in to %s", self.name, endpoint)
+            self.status_reason = None
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
             if self._on_ready is not None:
@@ -226,6 +233,7 @@ class AmiLink:
     def _on_lost(self) -> None:
         # At once, not when the supervisor next runs: nothing may be sent on a dead link.
         if self._state is LinkState.CONNECTED:
+            self.status_reason = "connection lost"
             self._set_state(LinkState.DISCONNECTED)
 
     def _set_state(self, state: LinkState) -> None:
