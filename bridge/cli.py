@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
+from bridge.commands import accounts as account_commands_module
 from bridge.commands import core_servers as core_server_commands
 from bridge.commands import grants as grant_commands
 from bridge.commands.database import NotMigrated, require_migrated
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--user", metavar="USERNAME", help="link to this directory user")
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
+    account_commands_module.register(account_commands, common)
 
     grant_commands.register(commands, common)
     core_server_commands.register(commands, common)

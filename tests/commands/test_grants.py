@@ -47,6 +47,17 @@ async def test_grants_on_each_kind_of_target(database_url: str, seed: Seed) -> N
     )
     assert len(await grants_of(seed, wallboard)) == len(cases)
 
+    code, out, _ = await bridge("account", "list", url=database_url)
+    assert code == 0
+    assert out.splitlines() == [
+        "wallboard",
+        "  all on queue default/support",
+        "  originate on extension default/4224",
+        "  view on everything",
+        "  view on core server default",
+    ]
+    assert "$argon2" not in out
+
 
 async def test_acting_without_view_is_pointed_out(database_url: str, seed: Seed) -> None:
     cs = await seed.core_server("default")
