@@ -44,7 +44,9 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     add.add_argument("slug", metavar="SLUG", help="short name, as in getByName/SLUG")
     add.add_argument(
-        "--ami", metavar="HOST[:PORT]", help="AMI address (port 5038, 5039 with --tls)"
+        "--ami",
+        metavar="HOST[:PORT]",
+        help="AMI address (port 5038, 5039 with --tls; with --update, a port not given stays)",
     )
     add.add_argument("--username", metavar="U", help="the AMI user (manager.conf section)")
     add.add_argument("--secret", metavar="SECRET|env:NAME|-", help=AMI_LOGIN_HELP)
@@ -121,9 +123,11 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         )
     changes: dict[str, Any] = {}
     if args.ami is not None:
-        changes["ami_host"], changes["ami_port"] = values.parse_ami_address(
-            args.ami, bool(args.tls)
-        )
+        changes["ami_host"], port = values.parse_ami_address(args.ami)
+        if port is not None:
+            changes["ami_port"] = port
+        elif not args.update:  # updating, a port not given stays
+            changes["ami_port"] = values.default_port(bool(args.tls))
     if args.username is not None:
         changes["ami_username"] = values.check_word("--username", args.username)
     if args.secret is not None:
@@ -132,7 +136,10 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
         )
     if args.tls is not None:
         changes["ami_tls"] = args.tls
-        changes["ami_tls_ca"] = values.check_ca_file(args.ca) if args.ca is not None else None
+    if args.ca is not None:
+        changes["ami_tls_ca"] = values.check_ca_file(args.ca)
+    elif args.tls is False:
+        changes["ami_tls_ca"] = None
     if args.context is not None:
         changes["originate_context"] = values.check_word("--context", args.context)
     if args.channel_template is not None:

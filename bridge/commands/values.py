@@ -28,9 +28,9 @@ def check_slug(slug: str) -> str:
     return slug
 
 
-def parse_ami_address(text: str, tls: bool) -> tuple[str, int]:
-    """``HOST``, ``HOST:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address; the port defaults to
-    5038 (5039 with TLS, Asterisk's usual ``tlsbindport``)."""
+def parse_ami_address(text: str) -> tuple[str, int | None]:
+    """``HOST``, ``HOST:PORT``, ``[IPv6]:PORT`` or a bare IPv6 address; the port is None when
+    not given."""
     text = text.strip()
     port_text: str | None = None
     if text.startswith("["):
@@ -46,10 +46,11 @@ def parse_ami_address(text: str, tls: bool) -> tuple[str, int]:
         host, colon, port = text.partition(":")
         port_text = port if colon else None
         check_host(host)
-    return host, check_port(port_text) if port_text is not None else _default_port(tls)
+    return host, check_port(port_text) if port_text is not None else None
 
 
-def _default_port(tls: bool) -> int:
+def default_port(tls: bool) -> int:
+    """5038, or 5039 with TLS (Asterisk's usual ``bindport`` and ``tlsbindport``)."""
     return AMI_TLS_PORT if tls else AMI_PORT
 
 

@@ -92,6 +92,23 @@ async def test_an_existing_slug_is_refused_or_updated(
     )
     assert (row.ami_username, row.name) == ("bridge", "pbx1")  # not given: unchanged
     code, _, err = await bridge(
+        "core-server", "add", "pbx1", "--update", "--ami", "pbx2.example.net", "--tls",
+        url=database_url,
+    )  # fmt: skip
+    assert code == 0, err
+    row = (await core_servers(seed))["pbx1"]
+    assert (row.ami_host, row.ami_port, row.ami_tls_ca) == (
+        "pbx2.example.net",
+        5039,
+        str(ca.resolve()),
+    )  # a port and a CA not given stay
+    code, _, err = await bridge(
+        "core-server", "add", "pbx1", "--update", "--no-tls", url=database_url
+    )
+    assert code == 0, err
+    row = (await core_servers(seed))["pbx1"]
+    assert (bool(row.ami_tls), row.ami_tls_ca) == (False, None)
+    code, _, err = await bridge(
         "core-server", "add", "nope", "--update", "--name", "x", url=database_url
     )
     assert code == 1 and "no core server 'nope'" in err
