@@ -113,13 +113,16 @@ async def test_a_secret_fixed_on_the_pbx_is_picked_up(
     await status_of(client, "pbx1", "connected", None)
 
 
-async def test_nothing_listening_shows_connection_refused(
+async def test_nothing_listening_and_no_such_host_say_so(
     seed: Seed, start_bridge: StartBridge
 ) -> None:
     await seed.core_server("pbx1", ami_port=free_port(), ami_username="bridge", ami_secret="s")
+    # .invalid never resolves (RFC 2606); a generous timeout so a slow resolver still answers
+    await seed.core_server("pbx2", ami_host="pbx.nonexistent.invalid", ami_secret="s")
     await seed.account("admin", "admin-pw", is_admin=True)
-    client = await start_bridge(ami=FAST_AMI)
+    client = await start_bridge(ami={**FAST_AMI, "action_timeout": 5.0})
     await status_of(client, "pbx1", "disconnected", "connection refused")
+    await status_of(client, "pbx2", "disconnected", "host not found")
 
 
 async def test_secret_from_the_environment(
@@ -200,3 +203,23 @@ async def test_a_replaced_link_logging_off_slowly_leaves_the_new_links_status(
         await pbx.wait_for_sessions(1)  # the old link gave up waiting and closed
     status, body = await call(client, "GET", f"{P}/coreServers/getByName/pbx1")
     assert (status, body["amiStatus"]) == (200, "connected")
+
+
+async def test_a_silent_listener_shows_timed_out(seed: Seed, start_bridge: StartBridge) -> None:
+    """A TLS link to a port that accepts and never answers: the handshake times out."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # kept open, and silent
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        await seed.core_server("pbx1", ami_port=port, ami_tls=True, ami_secret="s")
+        await seed.account("admin", "admin-pw", is_admin=True)
+        client = await start_bridge(ami={**FAST_AMI, "action_timeout": 0.2})
+        await status_of(client, "pbx1", "disconnected", "timed out")
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
