@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import os
 import sys
 from typing import Any, cast
 
@@ -202,9 +203,11 @@ def _address(row: Any) -> str:
 
 
 def _env_note(secret: str) -> str:
-    if secret.startswith("env:"):
-        return f"; the secret is read from ${secret[4:]} where the bridge runs"
-    return ""
+    if not secret.startswith("env:"):
+        return ""
+    name = secret[4:]
+    unset = "" if name in os.environ else " (not set in this shell: set it for the service)"
+    return f"; the secret is read from ${name} where the bridge runs{unset}"
 
 
 def _printable(text: object) -> str:

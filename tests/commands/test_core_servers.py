@@ -23,6 +23,7 @@ async def test_add_then_list_never_shows_a_secret(database_url: str, seed: Seed)
     )  # fmt: skip
     assert code == 0, err
     assert "core server pbx1 added" in out and "10.1.2.3:5038" in out
+    assert "$PBX1_AMI_SECRET" in out and "not set in this shell" in out
     code, out, err = await bridge(
         "core-server", "add", "pbx2", "--ami", "[fd00::5]", "--username", "bridge",
         "--secret", "-", "--tls", "--context", "ext-local", "--channel-template",
