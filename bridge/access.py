@@ -1,6 +1,7 @@
 """Who may see and do what (docs/schema.md), decided on the snapshot alone.
 
-A grant ``(account, permission_id, action)`` covers every object carrying that permission id.
+A grant ``(account, permission_id, action)`` covers every object carrying that permission id;
+a grant on ``*`` covers every object (a wallboard: one ``view`` grant on ``*``).
 An account linked to a directory user also views that user, its core server and its extensions,
 and may originate, set DND, hang up and transfer on its own extensions and pause its own agents
 (an agent whose extension is the user's). Grants do not inherit along paths.
@@ -8,6 +9,7 @@ and may originate, set DND, hang up and transfer on its own extensions and pause
 
 from __future__ import annotations
 
+from collections.abc import Set
 from enum import StrEnum
 
 from bridge.directory import (
@@ -19,6 +21,8 @@ from bridge.directory import (
     UserEntry,
 )
 from bridge.directory.snapshot import Snapshot
+
+EVERYTHING = "*"
 
 
 class Action(StrEnum):
@@ -33,7 +37,7 @@ class Action(StrEnum):
 def can_view_core_server(
     account: AccountEntry, server: CoreServerEntry, snapshot: Snapshot
 ) -> bool:
-    if account.is_admin or server.permission_id in account.view_permissions:
+    if account.is_admin or _holds(account.view_permissions, server.permission_id):
         return True
     if account.user_id is None:
         return False
@@ -44,7 +48,7 @@ def can_view_core_server(
 def can_view_user(account: AccountEntry, user: UserEntry) -> bool:
     return (
         account.is_admin
-        or user.permission_id in account.view_permissions
+        or _holds(account.view_permissions, user.permission_id)
         or user.id == account.user_id
     )
 
@@ -52,17 +56,17 @@ def can_view_user(account: AccountEntry, user: UserEntry) -> bool:
 def can_view_extension(account: AccountEntry, extension: ExtensionEntry) -> bool:
     return (
         account.is_admin
-        or extension.permission_id in account.view_permissions
+        or _holds(account.view_permissions, extension.permission_id)
         or _owns(account, extension)
     )
 
 
 def can_view_queue(account: AccountEntry, queue: QueueEntry) -> bool:
-    return account.is_admin or queue.permission_id in account.view_permissions
+    return account.is_admin or _holds(account.view_permissions, queue.permission_id)
 
 
 def can_view_agent(account: AccountEntry, agent: AgentEntry) -> bool:
-    return account.is_admin or agent.permission_id in account.view_permissions
+    return account.is_admin or _holds(account.view_permissions, agent.permission_id)
 
 
 def can_act(account: AccountEntry, extension: ExtensionEntry, action: Action) -> bool:
@@ -70,14 +74,14 @@ def can_act(account: AccountEntry, extension: ExtensionEntry, action: Action) ->
     account can already view."""
     if account.is_admin or _owns(account, extension):
         return True
-    return extension.permission_id in _held(account, action)
+    return _holds(_held(account, action), extension.permission_id)
 
 
 def can_pause(account: AccountEntry, agent: AgentEntry, extension: ExtensionEntry) -> bool:
     """The right to pause and unpause an agent (of ``extension``) the account can already view."""
     if account.is_admin or _owns(account, extension):
         return True
-    return agent.permission_id in account.pause_permissions
+    return _holds(account.pause_permissions, agent.permission_id)
 
 
 def _held(account: AccountEntry, action: Action) -> frozenset[str]:
@@ -92,3 +96,8 @@ def _held(account: AccountEntry, action: Action) -> frozenset[str]:
 
 def _owns(account: AccountEntry, extension: ExtensionEntry) -> bool:
     return account.user_id is not None and extension.user_id == account.user_id
+
+
+def _holds(permissions: Set[str], permission_id: str) -> bool:
+    """A grant on ``permission_id``, or on ``*`` (every object)."""
+    return permission_id in permissions or EVERYTHING in permissions

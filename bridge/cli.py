@@ -1,4 +1,5 @@
-"""The ``bridge`` command line: serve, db, account, check, hash-password, demo."""
+"""The ``bridge`` command line: serve, db, account, grant, core-server, import, check,
+hash-password, demo."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bridge import accounts, demo, migrate
 from bridge.auth import hash_password
+from bridge.commands import accounts as account_commands_module
 from bridge.commands import check
+from bridge.commands import core_servers as core_server_commands
+from bridge.commands import grants as grant_commands
+from bridge.commands.database import NotMigrated, require_migrated
 from bridge.commands.imports import add_import_commands
 from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
@@ -84,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--user", metavar="USERNAME", help="link to this directory user")
     add.add_argument("--core-server", metavar="SLUG", help="the linked user's core server")
     add.set_defaults(run=run_account_add)
+    account_commands_module.register(account_commands, common)
+
+    grant_commands.register(commands, common)
+    core_server_commands.register(commands, common)
 
     check_command = commands.add_parser(
         "check", parents=[common], help="log in to each core server's AMI and try every action"
@@ -124,6 +133,9 @@ def run_check(settings: Settings, args: argparse.Namespace) -> int:
     except check.UnknownCoreServer as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 2
+    except NotMigrated as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
     return 1 if problems else 0
 
 
@@ -161,7 +173,11 @@ def run_db_seed(settings: Settings, args: argparse.Namespace) -> int:
         print(f"bridge: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
+        asyncio.run(require_migrated(settings.database.url))
         asyncio.run(accounts.run_sql_script(settings.database.url, script))
+    except NotMigrated as exc:
+        print(f"bridge: {exc}; nothing was run", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         print(f"bridge: {args.file}: {database_problem(exc)}", file=sys.stderr)
         return 1
@@ -181,6 +197,11 @@ def run_account_add(settings: Settings, args: argparse.Namespace) -> int:
     except accounts.AccountError as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 2
+    try:
+        asyncio.run(require_migrated(settings.database.url))
+    except NotMigrated as exc:
+        print(f"bridge: {exc}", file=sys.stderr)
+        return 1
     password = read_password()
     try:
         asyncio.run(

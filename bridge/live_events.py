@@ -134,7 +134,12 @@ def _events(
     kind = change.kind
     event: dict[str, Any]
     if kind == "amiStatus":
-        event = {"type": "coreServer.amiStatus", **base, "amiStatus": live.ami_status}
+        event = {
+            "type": "coreServer.amiStatus",
+            **base,
+            "amiStatus": live.ami_status,
+            "amiStatusReason": live.ami_status_reason,
+        }
         yield event, server_visible, None
     elif kind == "synced":
         yield {"type": "coreServer.synced", **base}, server_visible, None

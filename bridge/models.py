@@ -14,6 +14,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bridge.sqltypes import NOW_DEFAULT, UUID_DEFAULT, UtcTimestamp
 
+# The actions a grant may name: the CHECK constraint below, the CLI's `bridge grant` and the
+# docs follow this one tuple (a new action also needs a migration that widens the constraint).
+GRANT_ACTIONS = ("view", "originate", "dnd", "control", "pause", "all")
 # 'md5': Challenge, then Login with Key = md5(challenge + secret); 'plain': Login with Secret.
 AMI_AUTH_CHECK = "ami_auth IN ('md5', 'plain')"
 
@@ -189,8 +192,7 @@ class Grant(Base):
     __table_args__ = (
         sa.UniqueConstraint("account_id", "permission_id", "action"),
         sa.CheckConstraint(
-            "action IN ('view', 'originate', 'dnd', 'control', 'pause', 'all')",
-            name="ck_grants_action",
+            f"action IN ({', '.join(repr(a) for a in GRANT_ACTIONS)})", name="ck_grants_action"
         ),
     )
 

@@ -1,11 +1,20 @@
--- An example of seeding the bridge's directory by hand, on SQLite and PostgreSQL alike:
+-- DEMO EXAMPLE, not a configuration to run as it is: a made-up PBX, users, license and queue,
+-- to show how the directory's tables fit together. For a real PBX, no SQL is needed:
+--   bridge db upgrade
+--   bridge core-server add pbx1 --ami 192.0.2.10 --username bridge --secret env:PBX1_AMI_SECRET
+--   bridge import ami pbx1                        (users, extensions, queues and agents)
+--   bridge account add admin --admin              (asks for the password)
+--   bridge account add wallboard && bridge grant wallboard view --all
+-- (`bridge demo` runs a throw-away demo with its own simulated PBX instead.)
+--
+-- The example runs on SQLite and PostgreSQL alike, once `bridge db upgrade` has run:
+--   bridge db seed config/seed.example.sql          (either database, from the config)
 --   sqlite3 bridge.db < config/seed.example.sql
 --   psql postgresql://bridge@127.0.0.1/bridge -f config/seed.example.sql
---   bridge db seed config/seed.example.sql          (either database, from the config)
--- Run `bridge db upgrade` first. Ids are optional (the database makes them); they are given here
--- for the objects the iSymphony documentation's curl examples name, so those examples work.
--- Accounts: manager / manag3rpa55word (admin) and wallboard / wallb0ard-pa55 (view only).
--- Make your own hashes with `bridge hash-password`.
+-- Ids are optional (the database makes them); they are given here for the objects the
+-- iSymphony documentation's curl examples name, so those examples work.
+-- It adds no account: this file is public, so no password in it would be secret. Add them with
+-- `bridge account add NAME --admin` and grants with `bridge grant` (see the end of the file).
 
 BEGIN;
 
@@ -66,22 +75,11 @@ SELECT q.id, e.id, 'Anna B', 'PJSIP/4225', 1
 FROM queues q JOIN extensions e ON e.core_server_id = q.core_server_id
 WHERE q.identifier = 'support' AND e.extension_number = '4225';
 
-INSERT INTO accounts (username, password_hash, is_admin)
-VALUES ('manager',
-        '$argon2id$v=19$m=65536,t=3,p=4$e0y8JFY65qqMysitU1ldSw$HAm2zLz2PnezQy3SB5Lyw+mDTJT+y52ZK5D2qDoyuM4',
-        TRUE);
-INSERT INTO accounts (username, password_hash)
-VALUES ('wallboard',
-        '$argon2id$v=19$m=65536,t=3,p=4$EFV4zv4CVuTEMGgJIk3zeg$UMmbjDJ0QOkCjcXStce457z04rKelDPbddi0/taFbBU');
-
--- The wallboard may view the core server, the queue (and so its agents) and both extensions.
-INSERT INTO grants (account_id, permission_id, action)
-SELECT a.id, cs.permission_id, 'view' FROM accounts a, core_servers cs
-WHERE a.username = 'wallboard' AND cs.slug = 'default';
-INSERT INTO grants (account_id, permission_id, action)
-SELECT a.id, q.permission_id, 'view' FROM accounts a, queues q
-WHERE a.username = 'wallboard' AND q.identifier = 'support';
-INSERT INTO grants (account_id, permission_id, action)
-SELECT id, '813936dd-98a4-4ccc-8bcf-dd1f27673c1f', 'view' FROM accounts WHERE username = 'wallboard';
+-- No accounts here (see the top of the file). A view-only wallboard for this directory:
+--   bridge account add wallboard
+--   bridge grant wallboard view --core-server default
+--   bridge grant wallboard view --queue default/support        (the queue, and so its agents)
+--   bridge grant wallboard view --extension default/4224       (4224 and 4225: they share it)
+-- or, to see everything the bridge knows: bridge grant wallboard view --all
 
 COMMIT;

@@ -17,7 +17,7 @@ FAST_AMI: dict[str, Any] = {
     "reconnect_min": 0.02,
     "reconnect_max": 0.1,
     "heartbeat_interval": 5.0,
-    "login_retry_interval": 3600.0,
+    "login_retry_interval": 60.0,
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,17 +51,37 @@ class AmiReply:
     events: tuple[Mapping[str, Any], ...] = ()
 
 
-class ConnectFailed(Exception):
+class LinkProblem(Exception):
+    """Why a link is not up: the message for the log, and ``reason``, the same in a few words
+    for the API's ``amiStatusReason`` (never a secret)."""
+
+    reason = "failed"
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        if reason is not None:
+            self.reason = reason
+
+
+class ConnectFailed(LinkProblem):
     """The endpoint was not reached; the message says why in a few words (never a secret)."""
 
 
-class LoginRefused(Exception):
+class LoginRefused(LinkProblem):
     """Asterisk refused the Challenge or the Login."""
 
+    reason = "authentication failed"
 
-class LoginUnanswered(Exception):
+
+class LoginUnanswered(LinkProblem):
     """The connection dropped, or nothing answered in time, before the login was answered:
     nothing was said about the secret (a proxy, a port that is not AMI, Asterisk restarting)."""
+
+    reason = "no answer to the login"
+
+
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH, _IP_ADDRESS_MISMATCH and _CERT_HAS_EXPIRED.
+NAME_MISMATCHES, CERT_EXPIRED = (62, 64), 10
 
 
 async def connect(
@@ -80,18 +101,35 @@ async def connect(
                 server_hostname=endpoint.host if context is not None else None,
             )
     except TimeoutError:
-        raise ConnectFailed("no answer in time") from None
+        raise ConnectFailed("no answer in time", "timed out") from None
     except ssl.SSLCertVerificationError as exc:
-        raise ConnectFailed(f"certificate not trusted: {exc.verify_message}") from None
+        raise ConnectFailed(
+            f"certificate not trusted: {exc.verify_message}", _certificate_reason(exc)
+        ) from None
     except ssl.SSLError as exc:
-        raise ConnectFailed(f"TLS handshake failed: {exc.reason or exc}") from None
+        raise ConnectFailed(
+            f"TLS handshake failed: {exc.reason or exc}", "TLS handshake failed"
+        ) from None
     except ConnectionRefusedError:
-        raise ConnectFailed("connection refused") from None
+        raise ConnectFailed("connection refused", "connection refused") from None
+    except socket.gaierror as exc:
+        raise ConnectFailed(exc.strerror or "host not found", "host not found") from None
     except OSError as exc:
-        raise ConnectFailed(exc.strerror or type(exc).__name__) from None
+        text = exc.strerror or type(exc).__name__
+        raise ConnectFailed(text, text.lower()) from None
     except ValueError:  # an empty or malformed host name, from admin SQL
-        raise ConnectFailed(f"{endpoint.host!r} is not a usable host name") from None
+        raise ConnectFailed(
+            f"{endpoint.host!r} is not a usable host name", "not a usable host name"
+        ) from None
     return connected
+
+
+def _certificate_reason(exc: ssl.SSLCertVerificationError) -> str:
+    if exc.verify_code in NAME_MISMATCHES:
+        return "host name does not match the certificate"
+    if exc.verify_code == CERT_EXPIRED:
+        return "certificate expired"
+    return "certificate not trusted"
 
 
 def _tls_context(endpoint: AmiEndpoint) -> ssl.SSLContext:
@@ -104,7 +142,9 @@ def _tls_context(endpoint: AmiEndpoint) -> ssl.SSLContext:
         reason = exc.strerror or type(exc).__name__
     except ValueError:  # a NUL in the path, say (SQLite text may hold one)
         reason = "not a usable path"
-    raise ConnectFailed(f"cannot read the CA file {endpoint.tls_ca!r}: {reason}")
+    raise ConnectFailed(
+        f"cannot read the CA file {endpoint.tls_ca!r}: {reason}", "cannot read the CA file"
+    )
 
 
 async def ask(
@@ -140,14 +180,17 @@ async def log_in(protocol: ClientProtocol, endpoint: AmiEndpoint, within: float)
             challenge = str(reply.response.get("Challenge") or "")
             if reply.response.get("Response") != "Success" or not challenge:
                 message = reply.response.get("Message", "")
-                raise LoginRefused(f"MD5 challenge refused: {message}")
+                raise LoginRefused(f"MD5 challenge refused: {message}", "MD5 challenge refused")
         reply = await ask(protocol, login_action(endpoint, challenge), within)
     except TimeoutError:
         raise LoginUnanswered("no answer to the login in time") from None
     except AmiDisconnected:
-        raise LoginUnanswered("the connection closed before the login was answered") from None
+        raise LoginUnanswered(
+            "the connection closed before the login was answered", "connection closed at login"
+        ) from None
     except InvalidValue:
-        raise LoginRefused("the AMI username or secret holds a line break") from None
+        message = "the AMI username or secret holds a line break"
+        raise LoginRefused(message, message) from None
     if reply.response.get("Response") != "Success":
         raise LoginRefused(f"login refused: {reply.response.get('Message', '')}")
 

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from enum import StrEnum
 
 from bridge.ami.action_log import ActionListener, ActionLog
+from bridge.ami.backoff import Outcome, RetryPolicy
 from bridge.ami.connection import (
     AmiEndpoint,
     AmiReply,
@@ -45,13 +46,6 @@ class LinkState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     LOGIN_FAILED = "loginFailed"
-
-
-class _Outcome(StrEnum):
-    UNREACHABLE = "unreachable"
-    LOGIN_FAILED = "login failed"
-    LOST = "lost"
-    CLOSED = "closed"
 
 
 class AmiLink:
@@ -80,6 +74,8 @@ class AmiLink:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.login_attempts = 0
+        # What went wrong last, in words (the API's amiStatusReason); None while connected.
+        self.status_reason: str | None = None
 
     @property
     def state(self) -> LinkState:
@@ -103,6 +99,7 @@ class AmiLink:
             self._task = None
         if self._protocol is not None:
             self._protocol.close()
+        self.status_reason = "closed"
         self._set_state(LinkState.DISCONNECTED)
 
     async def wait_for_state(self, *states: LinkState) -> LinkState:
@@ -153,33 +150,27 @@ class AmiLink:
         return reply
 
     async def _supervise(self) -> None:
-        delay = self._settings.reconnect_min
-        failed_logins = 0
+        policy = RetryPolicy(self._settings)
         while not self._closing:
             self._set_state(LinkState.CONNECTING)
             outcome = await self._run_once()
-            if outcome is _Outcome.CLOSED:
+            if outcome is Outcome.CLOSED:
                 return
-            if outcome is _Outcome.LOGIN_FAILED:
-                failed_logins += 1
-                if failed_logins >= self._settings.login_attempts:
-                    log.error(
-                        "AMI login to %s refused %d times; next try in %.0f s",
-                        self.name,
-                        failed_logins,
-                        self._settings.login_retry_interval,
-                    )
-                    self._set_state(LinkState.LOGIN_FAILED)
-                    await asyncio.sleep(self._settings.login_retry_interval)
-                    continue
-            elif outcome is _Outcome.LOST:
-                failed_logins = 0
-                delay = self._settings.reconnect_min
+            retry = policy.next(outcome)
+            if retry.login_failed:
+                log.error(
+                    "AMI login to %s refused %d times; next try in %.0f s",
+                    self.name,
+                    policy.failed_logins,
+                    retry.seconds,
+                )
+                self._set_state(LinkState.LOGIN_FAILED)
+                await asyncio.sleep(retry.seconds)
+                continue
             self._set_state(LinkState.DISCONNECTED)
-            await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # jitter
-            delay = min(delay * 2, self._settings.reconnect_max)
+            await asyncio.sleep(retry.seconds * random.uniform(0.5, 1.0))  # jitter
 
-    async def _run_once(self) -> _Outcome:
+    async def _run_once(self) -> Outcome:
         endpoint = self.endpoint
         try:
             protocol = await connect(
@@ -189,7 +180,8 @@ class AmiLink:
             )
         except ConnectFailed as exc:
             log.warning("AMI %s: cannot connect to %s: %s", self.name, endpoint, exc)
-            return _Outcome.UNREACHABLE
+            self.status_reason = exc.reason
+            return Outcome.UNREACHABLE
         self._protocol = protocol
         heartbeat: asyncio.Task[None] | None = None
         ready: asyncio.Task[None] | None = None
@@ -199,18 +191,21 @@ class AmiLink:
                 await log_in(protocol, endpoint, self._settings.action_timeout)
             except LoginRefused as exc:
                 log.error("AMI %s: %s", self.name, exc)
-                return _Outcome.LOGIN_FAILED
+                self.status_reason = exc.reason
+                return Outcome.LOGIN_FAILED
             except LoginUnanswered as exc:
                 log.warning("AMI %s: %s: %s", self.name, endpoint, exc)
-                return _Outcome.UNREACHABLE
+                self.status_reason = exc.reason
+                return Outcome.UNREACHABLE
             log.info("AMI %s: logged in to %s", self.name, endpoint)
+            self.status_reason = None
             self._set_state(LinkState.CONNECTED)
             heartbeat = asyncio.create_task(self._heartbeat(protocol))
             if self._on_ready is not None:
                 ready = asyncio.create_task(self._run_ready(self._on_ready))
             await asyncio.shield(protocol.lost)
             log.warning("AMI %s: connection lost", self.name)
-            return _Outcome.CLOSED if self._closing else _Outcome.LOST
+            return Outcome.CLOSED if self._closing else Outcome.LOST
         finally:
             for task in (heartbeat, ready):
                 if task is not None:
@@ -238,6 +233,7 @@ class AmiLink:
     def _on_lost(self) -> None:
         # At once, not when the supervisor next runs: nothing may be sent on a dead link.
         if self._state is LinkState.CONNECTED:
+            self.status_reason = "connection lost"
             self._set_state(LinkState.DISCONNECTED)
 
     def _set_state(self, state: LinkState) -> None:

@@ -84,7 +84,8 @@ class LinkRegistry:
             if current is not None:
                 self._stop(server_id)
             if endpoint is None:
-                self._live.server(server_id).set_ami_status(str(LinkState.LOGIN_FAILED))
+                reason = f"${server.ami_secret.removeprefix('env:')} is not set"
+                self._live.server(server_id).set_ami_status(str(LinkState.LOGIN_FAILED), reason)
                 continue
             self._start(server, endpoint)
 
@@ -111,7 +112,7 @@ class LinkRegistry:
             # A link replaced or stopped reports its own end later (after its Logoff, up to a
             # second): that must not mark its successor's core server down.
             if self.link(server.id) is link:
-                live.set_ami_status(str(state))
+                live.set_ami_status(str(state), link.status_reason)
 
         async def on_ready(link: AmiLink) -> None:
             # A sync that timed out (a big or busy PBX) is tried again, with back-off, as long

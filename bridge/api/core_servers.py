@@ -11,10 +11,17 @@ from bridge.api.render import dumps, json_array, json_body, memoized, page, page
 from bridge.api.resolve import Target
 from bridge.directory import CoreServerEntry
 from bridge.keys import live_key
+from bridge.live.server import ServerLive
 
 
-def core_server_json(server: CoreServerEntry, ami_status: str) -> dict[str, Any]:
-    return {"id": server.id, "slug": server.slug, "name": server.name, "amiStatus": ami_status}
+def core_server_json(server: CoreServerEntry, live: ServerLive) -> dict[str, Any]:
+    return {
+        "id": server.id,
+        "slug": server.slug,
+        "name": server.name,
+        "amiStatus": live.ami_status,
+        "amiStatusReason": live.ami_status_reason,
+    }
 
 
 async def list_core_servers(request: web.Request, target: Target) -> web.Response:
@@ -26,19 +33,17 @@ async def list_core_servers(request: web.Request, target: Target) -> web.Respons
         if index.entry.enabled and access.can_view_core_server(account, index.entry, snapshot)
     ]
     items = page(visible, page_bounds(request.query))
-    return json_body(
-        json_array([dumps(core_server_json(s, live.server(s.id).ami_status)) for s in items])
-    )
+    return json_body(json_array([dumps(core_server_json(s, live.server(s.id))) for s in items]))
 
 
 async def get_core_server(request: web.Request, target: Target) -> web.Response:
     assert target.server is not None
     server = target.server.entry
-    status = request.app[live_key].server(server.id).ami_status
+    live = request.app[live_key].server(server.id)
     return json_body(
         memoized(
             target.snapshot,
-            ("core-server", server.id, status),
-            lambda: dumps(core_server_json(server, status)),
+            ("core-server", server.id, live.ami_status, live.ami_status_reason),
+            lambda: dumps(core_server_json(server, live)),
         )
     )

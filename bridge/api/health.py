@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from bridge.ami.link import LinkState
+from bridge.api.core_servers import core_server_json
 from bridge.api.credentials import authenticate
 from bridge.api.render import dumps, json_body
 from bridge.errors import BadRequest
@@ -34,7 +35,8 @@ async def healthz(request: web.Request) -> web.Response:
         admin = (await authenticate(request)).is_admin
     directory, live = request.app[directory_key], request.app[live_key]
     servers = [i.entry for i in directory.current.core_servers if i.entry.enabled]
-    statuses = {server.id: live.server(server.id).ami_status for server in servers}
+    lives = {server.id: live.server(server.id) for server in servers}
+    statuses = {server_id: server_live.ami_status for server_id, server_live in lives.items()}
     counts = {str(state): 0 for state in LinkState}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
@@ -46,9 +48,6 @@ async def healthz(request: web.Request) -> web.Response:
         "amiStatus": counts,
     }
     if admin:
-        body["coreServers"] = [
-            {"id": s.id, "slug": s.slug, "name": s.name, "amiStatus": statuses[s.id]}
-            for s in servers
-        ]
+        body["coreServers"] = [core_server_json(s, lives[s.id]) for s in servers]
     healthy = database and (links_up or ready is None)
     return json_body(dumps(body), status=200 if healthy else 503)

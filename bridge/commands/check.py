@@ -31,8 +31,8 @@ from bridge.ami.connection import (
 from bridge.ami.links import endpoint_of
 from bridge.ami.protocol import Message
 from bridge.ami.protocol_client import AmiDisconnected, ClientProtocol
+from bridge.commands.database import migrated_engine
 from bridge.commands.probes import CORE_SETTINGS, PROBES, READ_CLASSES, Need, Probe, class_list
-from bridge.db import create_engine
 from bridge.directory.build import build_snapshot
 from bridge.directory.load import load_rows
 from bridge.directory.snapshot import CoreServerIndex
@@ -70,11 +70,8 @@ async def run_check(url: str, slug: str | None, within: float, emit: Emit = prin
     """Check every enabled core server of the directory at ``url`` (or the one ``slug`` names,
     even when disabled); the number of problems found (nothing to check is one).
     UnknownCoreServer for a bad slug."""
-    engine = create_engine(url)
-    try:
+    async with migrated_engine(url) as engine:
         rows = await load_rows(engine)
-    finally:
-        await engine.dispose()
     servers = build_snapshot(rows, dt.datetime.now(dt.UTC), 0).core_servers
     if slug is not None:
         servers = tuple(s for s in servers if s.entry.slug == slug)

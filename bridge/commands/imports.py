@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bridge import models
 from bridge.ami.connection import AmiEndpoint
 from bridge.ami.links import endpoint_of
-from bridge.db import create_engine
+from bridge.commands.database import NotMigrated, migrated_engine
 from bridge.directory import CoreServerEntry
 from bridge.inventory import Inventory, InventoryError, quoted
 from bridge.inventory.ami import read_ami_inventory
@@ -71,7 +72,11 @@ def _seats(text: str) -> int:
 
 
 def run_import_ami(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_import(settings, args.slug, args.seats, None))
+    async def read(engine: AsyncEngine) -> Inventory:
+        endpoint = await _ami_endpoint(engine, args.slug)
+        return await read_ami_inventory(endpoint, settings.ami.action_timeout)
+
+    return asyncio.run(_import(settings, args.slug, args.seats, read))
 
 
 def run_import_freepbx(settings: Settings, args: argparse.Namespace) -> int:
@@ -85,11 +90,14 @@ def run_import_freepbx(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     try:
         url = database_url(_from_env(args.database))
-        inventory = read_freepbx_inventory(url, DATABASE_TIMEOUT)
     except InventoryError as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
-    return asyncio.run(_import(settings, args.slug, args.seats, inventory))
+
+    async def read(_engine: AsyncEngine) -> Inventory:
+        return await asyncio.to_thread(read_freepbx_inventory, url, DATABASE_TIMEOUT)
+
+    return asyncio.run(_import(settings, args.slug, args.seats, read))
 
 
 def _from_env(value: str) -> str:
@@ -102,20 +110,20 @@ def _from_env(value: str) -> str:
 
 
 async def _import(
-    settings: Settings, slug: str, seats: int | None, inventory: Inventory | None
+    settings: Settings,
+    slug: str,
+    seats: int | None,
+    read: Callable[[AsyncEngine], Awaitable[Inventory]],
 ) -> int:
-    """Read the PBX over AMI (when no ``inventory`` is given), then write the directory."""
-    engine = create_engine(settings.database.url)
+    """Read the PBX (once the directory's database is known to be migrated), then write the
+    directory."""
     try:
-        if inventory is None:
-            endpoint = await _ami_endpoint(engine, slug)
-            inventory = await read_ami_inventory(endpoint, settings.ami.action_timeout)
-        report = await apply_inventory(engine, slug, inventory, seats)
-    except (InventoryError, ImportRefused) as exc:
+        async with migrated_engine(settings.database.url) as engine:
+            inventory = await read(engine)
+            report = await apply_inventory(engine, slug, inventory, seats)
+    except (InventoryError, ImportRefused, NotMigrated) as exc:
         print(f"bridge: {exc}", file=sys.stderr)
         return 1
-    finally:
-        await engine.dispose()
     print_report(slug, report)
     return 0
 

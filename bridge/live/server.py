@@ -56,6 +56,7 @@ class Member:
 class ServerLive:
     core_server_id: str
     ami_status: str = "disconnected"
+    ami_status_reason: str | None = None  # what went wrong last, in words; None when connected
     synced: bool = False
     version: int = 0
     dnd: dict[str, bool] = field(default_factory=dict)
@@ -118,11 +119,13 @@ class ServerLive:
         for listener in self.listeners:
             listener(self, change)
 
-    def set_ami_status(self, status: str) -> None:
-        if status == self.ami_status:
+    def set_ami_status(self, status: str, reason: str | None = None) -> None:
+        reason = None if status == "connected" else reason
+        if (status, reason) == (self.ami_status, self.ami_status_reason):
             return
-        self.ami_status = status
-        if status != "connected":
+        changed = status != self.ami_status
+        self.ami_status, self.ami_status_reason = status, reason
+        if changed and status != "connected":
             self.forget_everything()
         self.notify(Change("amiStatus"))
 

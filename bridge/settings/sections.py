@@ -106,7 +106,7 @@ class AmiSettings:
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
     login_attempts: int = 3
-    login_retry_interval: float = 900.0
+    login_retry_interval: float = 60.0
 
     def validate(self) -> None:
         _check(0.05 <= self.action_timeout <= 120, "ami.action_timeout", "must be 0.05 to 120")
@@ -123,9 +123,9 @@ class AmiSettings:
         )
         _check(1 <= self.login_attempts <= 100, "ami.login_attempts", "must be 1 to 100")
         _check(
-            0.1 <= self.login_retry_interval <= 86400,
+            0.1 <= self.login_retry_interval <= 3600,
             "ami.login_retry_interval",
-            "must be 0.1 to 86400",
+            "must be 0.1 to 3600",
         )
 
 

@@ -17,7 +17,7 @@ FAST = AmiSettings(
     reconnect_max=0.05,
     heartbeat_interval=5.0,
     login_attempts=3,
-    login_retry_interval=3600.0,
+    login_retry_interval=60.0,
 )
 OK, LOST = LinkState.CONNECTED, LinkState.DISCONNECTED
 

@@ -37,7 +37,7 @@ async def test_refused_logins_are_capped(pbx: SimulatedPbx, make_link: Any) -> N
     link = make_link(secret="wrong")
     assert await until(link, LinkState.LOGIN_FAILED) is LinkState.LOGIN_FAILED
     assert pbx.failed_logins == 3
-    # no more attempts: it waits login_retry_interval (an hour here) before one more
+    # no more attempts: it waits login_retry_interval (a minute here) before one more
     await asyncio.sleep(0.3)
     assert pbx.login_attempts == 3
     with pytest.raises(AmiUnavailable) as refused:

@@ -58,6 +58,7 @@ async def test_md5_with_a_wrong_secret_ends_in_login_failed(
     link = make_link(secret="wrong-secret")
     assert await until(link, LinkState.LOGIN_FAILED) is LinkState.LOGIN_FAILED
     assert (pbx.failed_logins, pbx.action_count("Challenge")) == (3, 3)  # FAST: 3 attempts
+    assert link.status_reason == "authentication failed"
     assert all(h.count("Key") == 1 for h in headers_of(pbx, "Login"))
     assert b"wrong-secret" not in b"".join(record.raw for record in pbx.actions())
 
@@ -70,6 +71,7 @@ async def test_a_refused_challenge_is_a_refused_login(
     assert await until(link, LinkState.LOGIN_FAILED) is LinkState.LOGIN_FAILED
     assert (pbx.action_count("Challenge"), pbx.login_attempts) == (3, 0)
     assert "Must specify AuthType" in caplog.text
+    assert link.status_reason == "MD5 challenge refused"
     assert nothing_secret_received(pbx)
 
 
@@ -110,6 +112,7 @@ async def test_tls_logs_in_when_the_ca_file_names_the_servers_ca(
 ) -> None:
     link = make_tls_link(tls=True, tls_ca=str(test_ca.pem))
     assert await until(link, OK) is OK
+    assert link.status_reason is None
     assert [s.transport for s in tls_pbx.sessions()] == ["TLS"]
     assert (await link.send({"Action": "Ping"})).response["Ping"] == "Pong"
     assert tls_pbx.action_count("Challenge") == 1
@@ -121,9 +124,10 @@ async def refused(
     tls_ca: str,
     caplog: pytest.LogCaptureFixture,
     host: str = "127.0.0.1",
-) -> str:
+) -> tuple[str, str | None]:
     """Start a TLS link to ``host`` trusting ``tls_ca``; once two attempts have failed, what it
-    logged (after checking that it never logged in and that the PBX read nothing from it)."""
+    logged and its status reason (after checking that it never logged in and that the PBX read
+    nothing from it)."""
     caplog.set_level(logging.INFO, logger="bridge.ami")
     recorder = Recorder()
     link = factory(recorder=recorder, tls=True, tls_ca=tls_ca, host=host)
@@ -132,7 +136,7 @@ async def refused(
     assert OK not in recorder.states and link.state is not OK
     assert pbx.actions() == []  # no Challenge, no Login: nothing was sent in clear
     assert SECRET not in caplog.text
-    return caplog.text
+    return caplog.text, link.status_reason
 
 
 async def test_tls_refuses_a_server_signed_by_another_ca(
@@ -141,8 +145,9 @@ async def test_tls_refuses_a_server_signed_by_another_ca(
     other_ca: TestCa,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    logged = await refused(make_tls_link, tls_pbx, str(other_ca.pem), caplog)
+    logged, reason = await refused(make_tls_link, tls_pbx, str(other_ca.pem), caplog)
     assert "certificate not trusted" in logged
+    assert reason == "certificate not trusted"
 
 
 async def test_tls_checks_the_host_name(
@@ -152,10 +157,11 @@ async def test_tls_checks_the_host_name(
     async with SimulatedPbx(login_failure_delay=0.01, ssl=context) as pbx:
         factory = LinkFactory(lambda: pbx.port)
         try:
-            logged = await refused(factory, pbx, str(test_ca.pem), caplog)
+            logged, reason = await refused(factory, pbx, str(test_ca.pem), caplog)
         finally:
             await factory.close()
     assert "certificate not trusted" in logged and "mismatch" in logged
+    assert reason == "host name does not match the certificate"
 
 
 @pytest.mark.parametrize("ca_file", ["missing.pem", "not-a-certificate.pem", "nul\0.pem"])
@@ -167,8 +173,9 @@ async def test_an_unreadable_ca_file_fails_the_link_not_the_service(
     ca_file: str,
 ) -> None:
     (tmp_path / "not-a-certificate.pem").write_text("hello\n")
-    logged = await refused(make_tls_link, tls_pbx, str(tmp_path / ca_file), caplog)
+    logged, reason = await refused(make_tls_link, tls_pbx, str(tmp_path / ca_file), caplog)
     assert f"CA file {str(tmp_path / ca_file)!r}" in logged
+    assert reason == "cannot read the CA file"
 
 
 async def test_a_malformed_host_name_fails_the_link_not_the_service(
@@ -177,12 +184,16 @@ async def test_a_malformed_host_name_fails_the_link_not_the_service(
     test_ca: TestCa,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    logged = await refused(make_tls_link, tls_pbx, str(test_ca.pem), caplog, host="pbx..lan")
+    logged, reason = await refused(
+        make_tls_link, tls_pbx, str(test_ca.pem), caplog, host="pbx..lan"
+    )
     assert "not a usable host name" in logged
+    assert reason == "not a usable host name"
 
 
 async def test_a_tls_link_to_a_plain_listener_sends_nothing_in_clear(
     pbx: SimulatedPbx, make_link: LinkFactory, test_ca: TestCa, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logged = await refused(make_link, pbx, str(test_ca.pem), caplog)
+    logged, reason = await refused(make_link, pbx, str(test_ca.pem), caplog)
     assert "TLS" in logged
+    assert reason in ("TLS handshake failed", "connection closed at login")

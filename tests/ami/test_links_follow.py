@@ -12,7 +12,7 @@ from bridge.ami.connection import AmiAuth, AmiEndpoint, login_action
 from bridge.pbxsim import SimulatedPbx
 from tests.conftest import StartBridge
 from tests.pbx import FAST_AMI
-from tests.support import P, Seed, basic, call, poll_until
+from tests.support import P, Seed, basic, call, free_port, poll_until
 from tests.tls import TestCa
 
 CHALLENGE = "180952529"
@@ -24,10 +24,18 @@ def key_for(secret: str) -> str:
     return login_action(endpoint, CHALLENGE)["Key"]
 
 
-async def status_of(client: TestClient[Any, Any], slug: str, expected: str) -> None:
+async def status_of(
+    client: TestClient[Any, Any], slug: str, expected: str, reason: str | None = ""
+) -> None:
+    """Wait until core server ``slug`` shows ``expected`` (and ``reason``, unless "")."""
+
     async def probe() -> bool:
         status, body = await call(client, "GET", f"{P}/coreServers/getByName/{slug}")
-        return status == 200 and body["amiStatus"] == expected
+        return (
+            status == 200
+            and body["amiStatus"] == expected
+            and reason in ("", body["amiStatusReason"])
+        )
 
     async with asyncio.timeout(5):
         await poll_until(probe)
@@ -85,8 +93,36 @@ async def test_wrong_secret_shows_login_failed(
     await seed.account("admin", "admin-pw", is_admin=True)
     await seed.core_server("pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="nope")
     client = await start_bridge(ami=FAST_AMI)
-    await status_of(client, "pbx1", "loginFailed")
+    await status_of(client, "pbx1", "loginFailed", "authentication failed")
     assert pbx.failed_logins == FAST_AMI.get("login_attempts", 3)
+    async with client.get("/healthz", headers=basic("admin", "admin-pw")) as response:
+        health = await response.json()
+    assert health["coreServers"][0]["amiStatusReason"] == "authentication failed"
+
+
+async def test_a_secret_fixed_on_the_pbx_is_picked_up(
+    seed: Seed, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """After loginFailed the link tries again every login_retry_interval (short here; at most
+    a minute, see test_backoff), so fixing the PBX side alone brings it up."""
+    await seed.account("admin", "admin-pw", is_admin=True)
+    await seed.core_server("pbx1", ami_port=pbx.port, ami_username="bridge", ami_secret="fixed")
+    client = await start_bridge(ami={**FAST_AMI, "login_retry_interval": 0.2})
+    await status_of(client, "pbx1", "loginFailed", "authentication failed")
+    pbx.users["bridge"] = type(pbx.users["bridge"])("bridge", "fixed")
+    await status_of(client, "pbx1", "connected", None)
+
+
+async def test_nothing_listening_and_no_such_host_say_so(
+    seed: Seed, start_bridge: StartBridge
+) -> None:
+    await seed.core_server("pbx1", ami_port=free_port(), ami_username="bridge", ami_secret="s")
+    # .invalid never resolves (RFC 2606); a generous timeout so a slow resolver still answers
+    await seed.core_server("pbx2", ami_host="pbx.nonexistent.invalid", ami_secret="s")
+    await seed.account("admin", "admin-pw", is_admin=True)
+    client = await start_bridge(ami={**FAST_AMI, "action_timeout": 5.0})
+    await status_of(client, "pbx1", "disconnected", "connection refused")
+    await status_of(client, "pbx2", "disconnected", "host not found")
 
 
 async def test_secret_from_the_environment(
@@ -103,7 +139,7 @@ async def test_secret_from_the_environment(
     )
     client = await start_bridge(ami=FAST_AMI)
     await status_of(client, "pbx1", "connected")
-    await status_of(client, "pbx2", "loginFailed")
+    await status_of(client, "pbx2", "loginFailed", "$NOT_SET_ANYWHERE is not set")
     assert pbx.actions("Login")[0].message["Key"] == key_for("bridge-secret")
     assert pbx.login_attempts == 1  # nothing was tried for pbx2
 
@@ -167,3 +203,23 @@ async def test_a_replaced_link_logging_off_slowly_leaves_the_new_links_status(
         await pbx.wait_for_sessions(1)  # the old link gave up waiting and closed
     status, body = await call(client, "GET", f"{P}/coreServers/getByName/pbx1")
     assert (status, body["amiStatus"]) == (200, "connected")
+
+
+async def test_a_silent_listener_shows_timed_out(seed: Seed, start_bridge: StartBridge) -> None:
+    """A TLS link to a port that accepts and never answers: the handshake times out."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # kept open, and silent
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        await seed.core_server("pbx1", ami_port=port, ami_tls=True, ami_secret="s")
+        await seed.account("admin", "admin-pw", is_admin=True)
+        client = await start_bridge(ami={**FAST_AMI, "action_timeout": 0.2})
+        await status_of(client, "pbx1", "disconnected", "timed out")
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()

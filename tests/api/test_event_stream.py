@@ -148,10 +148,12 @@ async def test_ami_status_events(
     pbx.drop_connections()
     event = await next_event(ws, "coreServer.amiStatus")
     assert (event["coreServerId"], event["amiStatus"]) == (pbx_world.cs, "disconnected")
-    states: list[str] = []
-    while not states or states[-1] != "connected":  # it may take more than one try
-        states.append((await next_event(ws, "coreServer.amiStatus"))["amiStatus"])
-    assert "connecting" in states
+    assert event["amiStatusReason"] == "connection lost"
+    events: list[dict[str, Any]] = []
+    while not events or events[-1]["amiStatus"] != "connected":  # it may take more than one try
+        events.append(await next_event(ws, "coreServer.amiStatus"))
+    assert "connecting" in [e["amiStatus"] for e in events]
+    assert events[-1]["amiStatusReason"] is None
     await next_event(ws, "coreServer.synced")
     await ws.close()
 

@@ -339,7 +339,8 @@ async def test_import_freepbx_failures_never_show_the_password(
     tmp_path: Path, freepbx: tuple[URL, str]
 ) -> None:
     url, password = freepbx
-    nowhere = f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"  # FreePBX is read first
+    nowhere = f"sqlite+aiosqlite:///{tmp_path / 'bridge.db'}"  # migrated, no core server
+    assert (await bridge("db", "upgrade", url=nowhere))[0] == 0
     wrong = url.set(password=password + "-wrong").render_as_string(hide_password=False)
     code, out, err = await bridge("import", "freepbx", "default", "--database", wrong, url=nowhere)
     assert (code, out) == (1, "")

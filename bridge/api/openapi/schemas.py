@@ -44,10 +44,30 @@ DEVICE_STATE: Schema = {
     "examples": ["NOT_INUSE", "INUSE", "BUSY", "RINGING", "ONHOLD", "UNAVAILABLE", "UNKNOWN"],
 }
 AMI_STATUS: Schema = {"type": "string", "enum": [str(state) for state in LinkState]}
+AMI_STATUS_REASON: Schema = {
+    "type": ["string", "null"],
+    "description": "What went wrong last with the AMI link, in words; null when connected.",
+    "examples": [
+        "connection refused",
+        "authentication failed",
+        "certificate not trusted",
+        "host name does not match the certificate",
+        "timed out",
+        "host not found",
+        "connection lost",
+    ],
+}
+CORE_SERVER: dict[str, Schema] = {
+    "id": STRING,
+    "slug": STRING,
+    "name": STRING,
+    "amiStatus": AMI_STATUS,
+    "amiStatusReason": AMI_STATUS_REASON,
+}
 
 SCHEMAS: dict[str, Schema] = {
     "CoreServer": obj(
-        {"id": STRING, "slug": STRING, "name": STRING, "amiStatus": AMI_STATUS},
+        CORE_SERVER,
         "A core server (one Asterisk PBX) and the state of its AMI link.",
     ),
     "User": obj(
@@ -235,9 +255,7 @@ SCHEMAS: dict[str, Schema] = {
                 "coreServers": {
                     "type": "array",
                     "description": "Only with an admin's credentials.",
-                    "items": obj(
-                        {"id": STRING, "slug": STRING, "name": STRING, "amiStatus": AMI_STATUS}
-                    ),
+                    "items": obj(CORE_SERVER),
                 },
             }
         ),

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge.api.openapi.schemas import AMI_STATUS, DEVICE_STATE, STRING, TIME, Schema, obj, ref
+from bridge.api.openapi.schemas import (
+    AMI_STATUS,
+    AMI_STATUS_REASON,
+    DEVICE_STATE,
+    STRING,
+    TIME,
+    Schema,
+    obj,
+    ref,
+)
 from bridge.events import FILTERABLE
 from bridge.live.server import MEMBER_STATES
 
@@ -38,7 +47,8 @@ EVENT_SCHEMAS: dict[str, Schema] = {
     "Event": {
         "type": "object",
         "description": "One live event. Besides type, time and coreServerId it carries, by type: "
-        "coreServer.amiStatus: amiStatus; coreServer.synced: nothing (refetch live values); "
+        "coreServer.amiStatus: amiStatus, amiStatusReason; "
+        "coreServer.synced: nothing (refetch live values); "
         "extension.state: extensionId, extensionNumber, deviceState; extension.dnd: "
         "extensionId, extensionNumber, dnd; callSegment.start/.change/.end: extensionId, "
         "extensionNumber, segment (a CallSegment); agent.state/agent.removed: agentId, "
@@ -64,6 +74,7 @@ EVENT_SCHEMAS: dict[str, Schema] = {
             "time": TIME,
             "coreServerId": STRING,
             "amiStatus": AMI_STATUS,
+            "amiStatusReason": AMI_STATUS_REASON,
             "extensionId": STRING,
             "extensionNumber": STRING,
             "deviceState": DEVICE_STATE,
