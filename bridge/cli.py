@@ -19,7 +19,7 @@ from bridge.commands import accounts as account_commands_module
 from bridge.commands import check
 from bridge.commands import core_servers as core_server_commands
 from bridge.commands import grants as grant_commands
-from bridge.commands.database import NotMigrated, require_migrated
+from bridge.commands.database import NotMigrated, require_migrated, sqlite_file
 from bridge.commands.imports import add_import_commands
 from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
@@ -152,6 +152,10 @@ def run_db_current(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, action: str, revision: str | None) -> int:
+    path = sqlite_file(settings.database.url)
+    if action != "upgrade" and path is not None and not path.exists():
+        print("base (empty)")  # there is no database, and none is made to say so
+        return 0
     engine = create_engine(settings.database.url)
     try:
         if action == "upgrade":

@@ -25,6 +25,15 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.parametrize("action", [["current"], ["downgrade", "base"]])
+async def test_db_current_on_no_database_creates_none(tmp_path: Path, action: list[str]) -> None:
+    code, out, err = await bridge(
+        "db", *action, url="sqlite+aiosqlite:///./bridge.db", cwd=tmp_path
+    )
+    assert (code, out) == (0, "base (empty)\n"), err
+    assert os.listdir(tmp_path) == []
+
+
 @pytest.mark.parametrize(("args", "stdin"), COMMANDS)
 async def test_no_sqlite_file_is_created(tmp_path: Path, args: list[str], stdin: str) -> None:
     """In an empty folder, with the default relative URL: no bridge.db appears."""
