@@ -1,0 +1,54 @@
+// Building DOM from data. Every value goes in as text (textContent, attribute values), never
+// as markup: names and numbers come from the directory and from whoever calls.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = String(value);
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function replace(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+}
+
+// "1:05", "12:00", "1:02:03" from a start time to now
+export function elapsed(since, now = Date.now()) {
+  const start = Date.parse(since);
+  if (Number.isNaN(start)) return '';
+  let seconds = Math.max(0, Math.floor((now - start) / 1000));
+  const hours = Math.floor(seconds / 3600);
+  seconds -= hours * 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds -= minutes * 60;
+  const ss = String(seconds).padStart(2, '0');
+  return hours ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}` : `${minutes}:${ss}`;
+}
+
+// a running timer: the page's one clock refreshes every element marked with data-since
+export function timer(since, attrs = {}) {
+  return h('time', { class: 'timer', 'data-since': since, datetime: since, ...attrs,
+    text: elapsed(since) });
+}
+
+export function tick() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll('[data-since]')) {
+    el.textContent = elapsed(el.dataset.since, now);
+  }
+}

@@ -1,0 +1,195 @@
+// What the panel shows, per core server, kept from the REST API and the event stream.
+// The views read it; `changed` tells them what to draw again.
+
+import { get, getOptional, id, P } from './api.js';
+
+const IDLE = new Set(['NOT_INUSE', 'UNAVAILABLE', 'UNKNOWN', 'INVALID']);
+const PARALLEL = 6;
+
+export class Store {
+  constructor(changed) {
+    this.changed = changed; // { all(), server(s), extension(s, e), queues(s) }
+    this.me = null;
+    this.servers = new Map();
+    this.loadedOnce = false;
+    this.refetchTimers = new Map();
+  }
+
+  // everything again: after the stream's "ready" (a (re)connect) and each coreServer.synced
+  async loadAll() {
+    const [me, servers] = await Promise.all([get('/me'), get('/coreServers')]);
+    this.me = me;
+    const fresh = new Map();
+    await Promise.all(servers.map(async (server) => {
+      fresh.set(server.id, await this.loadServer(server));
+    }));
+    this.servers = new Map(servers.map((s) => [s.id, fresh.get(s.id)]));
+    this.loadedOnce = true;
+    this.changed.all();
+  }
+
+  async loadServer(server) {
+    const base = `/coreServers/${id(server.id)}`;
+    const [extensions, queues] = await Promise.all([
+      get(`${base}/extensions`), getOptional(`${base}/queues`),
+    ]);
+    const state = {
+      server,
+      extensions: new Map(extensions.map((e) => [e.id, e])),
+      segments: new Map(),
+      queues: new Map((queues || []).map((q) => [q.id, q])),
+      agents: new Map(),
+      calls: new Map(),
+    };
+    const busy = extensions.filter((e) => !IDLE.has(e.deviceState));
+    await inBatches(busy, async (e) => {
+      const segments = await getOptional(`${base}/extensions/${id(e.id)}/callSegments`);
+      state.segments.set(e.id, new Map((segments || []).map((s) => [s.id, s])));
+    });
+    await Promise.all([...state.queues.values()].map((q) => this.loadQueue(state, q.id)));
+    return state;
+  }
+
+  async loadQueue(state, queueId) {
+    const base = `/coreServers/${id(state.server.id)}/queues/${id(queueId)}`;
+    const [queue, agents, calls] = await Promise.all([
+      getOptional(base), getOptional(`${base}/agents`), getOptional(`${base}/calls`),
+    ]);
+    if (queue === null) {
+      state.queues.delete(queueId);
+      return;
+    }
+    state.queues.set(queueId, queue);
+    state.agents.set(queueId, agents || []);
+    state.calls.set(queueId, calls); // null: this bridge does not list waiting callers
+  }
+
+  // a queue's agents and callers again, once, shortly after whatever asked (events come in bursts)
+  refetchQueue(serverId, queueId) {
+    const key = `${serverId} ${queueId}`;
+    if (this.refetchTimers.has(key)) return;
+    this.refetchTimers.set(key, setTimeout(async () => {
+      this.refetchTimers.delete(key);
+      const state = this.servers.get(serverId);
+      if (!state) return;
+      try {
+        await this.loadQueue(state, queueId);
+      } catch {
+        return; // the next event or reconnect tries again
+      }
+      this.changed.queues(serverId);
+      for (const agent of state.agents.get(queueId) || []) {
+        if (agent.extensionId) this.changed.extension(serverId, agent.extensionId);
+      }
+    }, 250));
+  }
+
+  refetchQueues(serverId) {
+    const state = this.servers.get(serverId);
+    if (state) for (const queueId of state.queues.keys()) this.refetchQueue(serverId, queueId);
+  }
+
+  async refetchExtension(serverId, extensionId) {
+    const state = this.servers.get(serverId);
+    if (!state) return;
+    const extension = await get(`/coreServers/${id(serverId)}/extensions/${id(extensionId)}`);
+    state.extensions.set(extension.id, extension);
+    this.changed.extension(serverId, extension.id);
+  }
+
+  apply(event) {
+    const state = this.servers.get(event.coreServerId);
+    if (!state) return;
+    const sid = event.coreServerId;
+    switch (event.type) {
+      case 'coreServer.amiStatus':
+        state.server = { ...state.server, amiStatus: event.amiStatus, amiStatusReason: null };
+        this.changed.server(sid);
+        get(`/coreServers/${id(sid)}`).then((server) => { // the reason, in words
+          state.server = server;
+          this.changed.server(sid);
+        }, () => {});
+        break;
+      case 'coreServer.synced':
+        this.loadAll().catch(() => {});
+        break;
+      case 'extension.state':
+      case 'extension.dnd': {
+        const extension = state.extensions.get(event.extensionId);
+        if (!extension) return;
+        if ('deviceState' in event) extension.deviceState = event.deviceState;
+        if ('dnd' in event) extension.dnd = event.dnd;
+        this.changed.extension(sid, extension.id);
+        break;
+      }
+      case 'callSegment.start':
+      case 'callSegment.change':
+      case 'callSegment.end': {
+        if (!state.extensions.has(event.extensionId) || !event.segment) return;
+        let segments = state.segments.get(event.extensionId);
+        if (!segments) state.segments.set(event.extensionId, segments = new Map());
+        if (event.type === 'callSegment.end') segments.delete(event.segment.id);
+        else segments.set(event.segment.id, event.segment);
+        this.changed.extension(sid, event.extensionId);
+        this.refetchQueues(sid); // waiting callers and calls taken move with calls
+        break;
+      }
+      case 'agent.state':
+      case 'agent.removed': {
+        const agents = state.agents.get(event.queueId);
+        const agent = agents && agents.find((a) => a.id === event.agentId);
+        if (agent && event.type === 'agent.state') {
+          for (const key of Object.keys(event)) {
+            if (!['type', 'time', 'coreServerId'].includes(key)) agent[key] = event[key];
+          }
+          this.changed.queues(sid);
+          if (agent.extensionId) this.changed.extension(sid, agent.extensionId);
+        }
+        this.refetchQueue(sid, event.queueId); // reason, time in pause, new members
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // the agents of an extension, with their queues
+  membershipsOf(state, extensionId) {
+    const found = [];
+    for (const [queueId, agents] of state.agents) {
+      const queue = state.queues.get(queueId);
+      for (const agent of agents) {
+        if (agent.extensionId === extensionId && queue) found.push({ queue, agent });
+      }
+    }
+    return found;
+  }
+
+  // may the account do `action` on an object with this permission id (owned by the account's
+  // user when `extensionId` is one of its extensions)? The server decides again on every POST.
+  may(action, permissionId, extensionId) {
+    const me = this.me;
+    if (!me) return false;
+    if (me.admin) return true;
+    if (extensionId && (me.ownExtensionIds || []).includes(extensionId)) return true;
+    const held = (me.rights && me.rights[action]) || [];
+    return held.includes(permissionId) || held.includes('*');
+  }
+}
+
+async function inBatches(items, work) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      try {
+        await work(item);
+      } catch {
+        // one extension's segments missing is no reason to show nothing
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+}
+
+export { P };
