@@ -83,10 +83,12 @@ function drawAll() {
   accountEl.textContent = store.me ? store.me.username : '';
   if (!store.servers.size) {
     replace(serversEl, emptyDirectory());
+    document.body.dataset.loaded = 'true';
     return;
   }
   replace(serversEl, [...store.servers.values()].map((state) => serverSection(state)));
   applySearch();
+  document.body.dataset.loaded = 'true';
 }
 
 function emptyDirectory() {
@@ -176,6 +178,7 @@ searchEl.addEventListener('keydown', (event) => {
     searchEl.value = '';
     applySearch();
   } else if (event.key === 'Enter') {
+    event.preventDefault(); // else the Enter would also press the button it focuses
     const shown = [...cards.values()].filter((c) => !c.hidden);
     if (shown.length >= 1) (shown[0].querySelector('button') || shown[0]).focus();
   }

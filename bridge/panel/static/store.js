@@ -5,6 +5,7 @@ import { get, getOptional, id, P } from './api.js';
 
 const IDLE = new Set(['NOT_INUSE', 'UNAVAILABLE', 'UNKNOWN', 'INVALID']);
 const PARALLEL = 6;
+const QUIET = { all() {}, server() {}, extension() {}, queues() {} };
 
 export class Store {
   constructor(changed) {
@@ -16,16 +17,27 @@ export class Store {
   }
 
   // everything again: after the stream's "ready" (a (re)connect) and each coreServer.synced
+  // (events that arrive meanwhile are kept, then applied to what was fetched: applied in
+  // order, they end where the PBX is, whichever of them the answers already include)
   async loadAll() {
-    const [me, servers] = await Promise.all([get('/me'), get('/coreServers')]);
-    this.me = me;
-    const fresh = new Map();
-    await Promise.all(servers.map(async (server) => {
-      fresh.set(server.id, await this.loadServer(server));
-    }));
-    this.servers = new Map(servers.map((s) => [s.id, fresh.get(s.id)]));
+    const held = this.held || [];
+    this.held = held;
+    try {
+      const [me, servers] = await Promise.all([get('/me'), get('/coreServers')]);
+      const fresh = new Map();
+      await Promise.all(servers.map(async (server) => {
+        fresh.set(server.id, await this.loadServer(server));
+      }));
+      this.me = me;
+      this.servers = new Map(servers.map((s) => [s.id, fresh.get(s.id)]));
+    } finally {
+      if (this.held === held) this.held = null;
+    }
+    for (const event of held) this.applyNow(event, false);
     this.loadedOnce = true;
     this.changed.all();
+    // a core server synced while this load ran: what it fetched may predate the sync
+    if (held.some((e) => e.type === 'coreServer.synced')) this.loadAll().catch(() => {});
   }
 
   async loadServer(server) {
@@ -98,20 +110,26 @@ export class Store {
   }
 
   apply(event) {
+    if (this.held) this.held.push(event);
+    else this.applyNow(event, true);
+  }
+
+  applyNow(event, draw) {
+    const changed = draw ? this.changed : QUIET;
     const state = this.servers.get(event.coreServerId);
     if (!state) return;
     const sid = event.coreServerId;
     switch (event.type) {
       case 'coreServer.amiStatus':
         state.server = { ...state.server, amiStatus: event.amiStatus, amiStatusReason: null };
-        this.changed.server(sid);
+        changed.server(sid);
         get(`/coreServers/${id(sid)}`).then((server) => { // the reason, in words
           state.server = server;
           this.changed.server(sid);
         }, () => {});
         break;
       case 'coreServer.synced':
-        this.loadAll().catch(() => {});
+        if (draw) this.loadAll().catch(() => {});
         break;
       case 'extension.state':
       case 'extension.dnd': {
@@ -119,7 +137,7 @@ export class Store {
         if (!extension) return;
         if ('deviceState' in event) extension.deviceState = event.deviceState;
         if ('dnd' in event) extension.dnd = event.dnd;
-        this.changed.extension(sid, extension.id);
+        changed.extension(sid, extension.id);
         break;
       }
       case 'callSegment.start':
@@ -130,7 +148,7 @@ export class Store {
         if (!segments) state.segments.set(event.extensionId, segments = new Map());
         if (event.type === 'callSegment.end') segments.delete(event.segment.id);
         else segments.set(event.segment.id, event.segment);
-        this.changed.extension(sid, event.extensionId);
+        changed.extension(sid, event.extensionId);
         this.refetchQueues(sid); // waiting callers and calls taken move with calls
         break;
       }
@@ -142,8 +160,8 @@ export class Store {
           for (const key of Object.keys(event)) {
             if (!['type', 'time', 'coreServerId'].includes(key)) agent[key] = event[key];
           }
-          this.changed.queues(sid);
-          if (agent.extensionId) this.changed.extension(sid, agent.extensionId);
+          changed.queues(sid);
+          if (agent.extensionId) changed.extension(sid, agent.extensionId);
         }
         this.refetchQueue(sid, event.queueId); // reason, time in pause, new members
         break;
