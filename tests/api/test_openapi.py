@@ -146,9 +146,9 @@ async def test_every_documented_path_answers_as_documented(
     dynamic = served - {WS, "/healthz", PATH, AUDIT, ME, "/", "/panel", "/panel/{name}"}
     # everything under P is the grammar's, checked above; "/{tail}" answers unknown paths
     assert dynamic == {P + "/{tail}", "/{tail}"}
-    for url, template in PANEL.items():
-        assert await answers_as_documented(client, "GET", url, template) == 200
-        assert await answers_as_documented(client, "GET", url, template, None) == 401
+    for url, documented in PANEL.items():
+        assert await answers_as_documented(client, "GET", url, documented) == 200
+        assert await answers_as_documented(client, "GET", url, documented, None) == 401
     assert await answers_as_documented(client, "GET", "/panel/x.js", "/panel/{file}") == 404
     for url in ("/", "/panel"):
         async with client.get(url, allow_redirects=False) as response:
