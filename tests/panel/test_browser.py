@@ -308,3 +308,20 @@ async def test_waiting_callers_show_with_their_wait(
     await expect(waiting).to_have_count(1)
     await expect(waiting).to_contain_text("W8 5551234")
     await expect(waiting.locator(".timer")).to_have_text("0:02", timeout=5000)
+
+
+async def test_what_the_operator_types_survives_live_changes(
+    manager_page: Page, demo_panel: DemoPanel
+) -> None:
+    page = manager_page
+    anna = page.locator('[data-extension-number="4225"]')
+    await anna.locator('[data-action="call"]').click()
+    number = anna.locator('[data-form="call"] input')
+    await number.type("1800")
+    demo_panel.pbx.dnd_feature_code("4225", True)  # the card is drawn again
+    await expect(anna).to_have_attribute("data-dnd", "true")
+    await expect(number).to_be_focused()
+    await expect(number).to_have_value("1800")
+    await page.keyboard.type("5555555")
+    await page.keyboard.press("Enter")
+    await expect(anna.locator('[data-role="other-party"]')).to_have_text("18005555555")

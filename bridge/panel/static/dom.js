@@ -52,3 +52,39 @@ export function tick() {
     el.textContent = elapsed(el.dataset.since, now);
   }
 }
+
+// What an operator is typing outlives a redraw: an open form and its text, per key
+// ("call <extension id>", "transfer <segment id>", "reason <agent id>").
+const drafts = new Map();
+
+export function draftOf(key) {
+  let draft = drafts.get(key);
+  if (!draft) drafts.set(key, draft = { open: false, value: '' });
+  return draft;
+}
+
+export function forget(key) {
+  drafts.delete(key);
+}
+
+// redraw `container` with `draw()`, keeping the focus (and the caret) where it was
+export function keepingFocus(container, draw) {
+  const active = document.activeElement;
+  const inside = active && container.contains(active) ? active : null;
+  const draftKey = inside && inside.dataset.draft;
+  const action = inside && inside.dataset.action;
+  const caret = draftKey ? [inside.selectionStart, inside.selectionEnd] : null;
+  draw();
+  if (!inside) return;
+  const again = draftKey ? container.querySelector(`[data-draft="${CSS.escape(draftKey)}"]`)
+    : (action ? container.querySelector(`[data-action="${CSS.escape(action)}"]`) : null);
+  if (!again) return;
+  again.focus();
+  if (caret) {
+    try {
+      again.setSelectionRange(caret[0], caret[1]);
+    } catch {
+      // inputs without a caret (type=tel has one in Chromium; others may not)
+    }
+  }
+}

@@ -1,6 +1,6 @@
 // The extension grid: one card per extension, drawn again when its state changes.
 
-import { h, replace, timer } from './dom.js';
+import { draftOf, forget, h, replace, timer } from './dom.js';
 
 const STATE_WORDS = {
   NOT_INUSE: 'idle', INUSE: 'in use', BUSY: 'busy', RINGING: 'ringing',
@@ -58,7 +58,8 @@ export function fillCard(card, store, state, extension, actions) {
         onclick: () => actions.dnd(extension, !extension.dnd),
         text: extension.dnd ? 'DND off' : 'DND on',
       }) : null,
-      mayCall ? numberForm('call', 'Call', `Number to call from ${extension.extensionNumber}`,
+      mayCall ? numberForm('call', `call ${extension.id}`, 'Call',
+        `Number to call from ${extension.extensionNumber}`,
         (number) => actions.call(extension, number)) : null) : null);
 }
 
@@ -82,29 +83,42 @@ function callLine(segment, extension, mayControl, actions) {
     mayControl ? h('span', { class: 'call-actions' },
       h('button', { type: 'button', 'data-action': 'hangup', title: `Hang up ${who}`,
         onclick: () => actions.hangup(extension, segment), text: 'Hang up' }),
-      numberForm('transfer', 'Transfer', `Number to transfer ${who} to`,
+      numberForm('transfer', `transfer ${segment.id}`, 'Transfer', `Number to transfer ${who} to`,
         (number) => actions.transfer(extension, segment, number))) : null);
 }
 
-// a button that opens a small number form (call, transfer)
-function numberForm(action, label, prompt, submit) {
+// a button that opens a small number form (call, transfer); what is typed survives redraws
+function numberForm(action, key, label, prompt, submit) {
+  const draft = draftOf(key);
   const input = h('input', { type: 'tel', inputmode: 'tel', autocomplete: 'off', required: true,
-    'aria-label': prompt, placeholder: 'number', maxlength: 64 });
-  const form = h('form', { class: 'number-form', hidden: true, 'data-form': action },
+    'aria-label': prompt, placeholder: 'number', maxlength: 64, 'data-draft': key });
+  input.value = draft.value;
+  input.addEventListener('input', () => { draft.value = input.value; });
+  const close = () => {
+    forget(key);
+    form.hidden = true;
+    input.value = '';
+  };
+  const form = h('form', { class: 'number-form', hidden: !draft.open, 'data-form': action },
     input, h('button', { type: 'submit', text: 'Go' }),
-    h('button', { type: 'button', text: 'Cancel', onclick: () => { form.hidden = true; } }));
+    h('button', { type: 'button', text: 'Cancel', onclick: close }));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const number = input.value.trim();
     if (!number) return;
-    form.hidden = true;
-    input.value = '';
+    close();
     submit(number);
   });
   form.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape') { event.stopPropagation(); form.hidden = true; }
+    if (event.key === 'Escape') { event.stopPropagation(); close(); }
   });
   const open = h('button', { type: 'button', 'data-action': action, text: label,
-    onclick: () => { form.hidden = !form.hidden; if (!form.hidden) input.focus(); } });
+    'aria-expanded': String(draft.open),
+    onclick: () => {
+      if (!form.hidden) { close(); return; }
+      draftOf(key).open = true;
+      form.hidden = false;
+      input.focus();
+    } });
   return h('span', { class: 'with-form' }, open, form);
 }

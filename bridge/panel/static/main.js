@@ -1,7 +1,7 @@
 // The operator panel: wires the store, the event stream and the views together.
 
 import { id, post } from './api.js';
-import { h, replace, tick } from './dom.js';
+import { h, keepingFocus, replace, tick } from './dom.js';
 import { extensionCard, fillCard } from './extensions.js';
 import { fillQueues } from './queues.js';
 import { Store } from './store.js';
@@ -145,17 +145,14 @@ function drawCard(sid, eid) {
   const card = cards.get(`${sid} ${eid}`);
   const extension = state && state.extensions.get(eid);
   if (!card || !extension) return;
-  const focused = card.contains(document.activeElement) ? document.activeElement : null;
-  const hook = focused && focused.dataset.action;
-  fillCard(card, store, state, extension, actions);
-  if (hook) card.querySelector(`[data-action="${hook}"]`)?.focus();
+  keepingFocus(card, () => fillCard(card, store, state, extension, actions));
   matchOne(card, query());
 }
 
 function drawQueues(sid) {
   const state = store.servers.get(sid);
   const parts = sections.get(sid);
-  if (state && parts) fillQueues(parts.queues, store, state, actions);
+  if (state && parts) keepingFocus(parts.queues, () => fillQueues(parts.queues, store, state, actions));
 }
 
 // search as you type: number or name

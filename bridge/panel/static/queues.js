@@ -1,6 +1,6 @@
 // The queues: agents (state, pause, reason, time in pause, calls taken) and waiting callers.
 
-import { h, replace, timer } from './dom.js';
+import { draftOf, forget, h, replace, timer } from './dom.js';
 import { stateWord } from './extensions.js';
 
 export function fillQueues(container, store, state, actions) {
@@ -56,9 +56,18 @@ function pauseControl(agent, actions) {
     return h('button', { type: 'button', 'data-action': 'pause', 'aria-pressed': 'true',
       onclick: () => actions.pause(agent, false), text: 'Unpause' });
   }
+  const key = `reason ${agent.id}`;
+  const draft = draftOf(key);
   const reason = h('input', { type: 'text', maxlength: 80, placeholder: 'reason',
-    'aria-label': `Pause reason for ${agent.name}`, class: 'reason' });
+    'aria-label': `Pause reason for ${agent.name}`, class: 'reason', 'data-draft': key });
+  reason.value = draft.value;
+  reason.addEventListener('input', () => { draft.value = reason.value; });
+  const pause = () => {
+    forget(key);
+    actions.pause(agent, true, reason.value.trim());
+  };
+  reason.addEventListener('keydown', (event) => { if (event.key === 'Enter') pause(); });
   return h('span', { class: 'with-form' }, reason,
     h('button', { type: 'button', 'data-action': 'pause', 'aria-pressed': 'false',
-      onclick: () => actions.pause(agent, true, reason.value.trim()), text: 'Pause' }));
+      onclick: pause, text: 'Pause' }));
 }
