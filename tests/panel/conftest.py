@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -42,6 +43,7 @@ class DemoPanel:
     pbx: SimulatedPbx
     seed: Seed
     http: aiohttp.ClientSession
+    app: web.Application
 
     async def get(self, path: str, account: dict[str, str] = MANAGER) -> Any:
         headers = basic(account["username"], account["password"])
@@ -84,7 +86,8 @@ async def demo_panel(demo_engine: tuple[str, AsyncEngine]) -> AsyncIterator[Demo
         server = await start_bridge_on(url)
         try:
             async with aiohttp.ClientSession() as http:
-                panel = DemoPanel(str(server.make_url("")).rstrip("/"), pbx, Seed(engine), http)
+                base = str(server.make_url("")).rstrip("/")
+                panel = DemoPanel(base, pbx, Seed(engine), http, server.app)
 
                 async def synced() -> bool:
                     extensions = await panel.get(f"{CS}/extensions")

@@ -11,6 +11,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
 from bridge import demo
+from bridge.keys import hub_key
 from tests.panel.conftest import CS, MANAGER, DemoPanel
 from tests.support import basic, poll_until
 
@@ -243,6 +244,33 @@ async def test_an_empty_directory_says_how_to_seed_it(
         await context.close()
     finally:
         await server.close()
+
+
+async def test_a_cut_stream_shows_link_down_then_reconnects_and_catches_up(
+    manager_page: Page, demo_panel: DemoPanel
+) -> None:
+    page = manager_page
+    hub = demo_panel.app[hub_key]
+    await expect(page.locator("#link")).to_have_attribute("data-link", "up")
+    hub.close_all()  # as at a shutdown: every stream closed (1001)
+    await expect(page.locator("#link")).to_have_attribute("data-link", "down")
+    await expect(page.locator("#link")).to_contain_text("link down")
+    demo_panel.pbx.dnd_feature_code("4226", True)  # while the stream is down
+    await expect(page.locator("#link")).to_have_attribute("data-link", "up", timeout=10000)
+    await expect(page.locator('[data-extension-number="4226"]')).to_have_attribute(
+        "data-dnd", "true"
+    )
+
+
+async def test_extensions_added_to_the_directory_appear(
+    manager_page: Page, demo_panel: DemoPanel
+) -> None:
+    page = manager_page
+    user = await demo_panel.seed.user(demo.CORE_SERVER, "newbie", demo.LICENSE)
+    await demo_panel.seed.extension(demo.CORE_SERVER, "4227", user, display_name="New B")
+    await expect(page.locator('[data-extension-number="4227"]')).to_contain_text(
+        "New B", timeout=15000
+    )
 
 
 async def test_pbx_down_and_link_down_show(manager_page: Page, demo_panel: DemoPanel) -> None:

@@ -67,24 +67,35 @@ export function forget(key) {
   drafts.delete(key);
 }
 
-// redraw `container` with `draw()`, keeping the focus (and the caret) where it was
+// redraw `container` with `draw()`, keeping the focus (and the caret) where it was: the same
+// field (by its draft key) or the same control of the same card or agent row
 export function keepingFocus(container, draw) {
   const active = document.activeElement;
   const inside = active && container.contains(active) ? active : null;
   const draftKey = inside && inside.dataset.draft;
   const action = inside && inside.dataset.action;
+  const owner = inside && inside.closest('[data-extension-id], [data-agent-id]');
+  const scope = owner && (owner.dataset.agentId
+    ? `[data-agent-id="${CSS.escape(owner.dataset.agentId)}"]`
+    : `[data-extension-id="${CSS.escape(owner.dataset.extensionId)}"]`);
   const caret = draftKey ? [inside.selectionStart, inside.selectionEnd] : null;
   draw();
   if (!inside) return;
-  const again = draftKey ? container.querySelector(`[data-draft="${CSS.escape(draftKey)}"]`)
-    : (action ? container.querySelector(`[data-action="${CSS.escape(action)}"]`) : null);
+  let again = null;
+  if (draftKey) {
+    again = container.querySelector(`[data-draft="${CSS.escape(draftKey)}"]`);
+  } else if (action) {
+    const within = scope ? (container.matches(scope) ? container : container.querySelector(scope))
+      : container;
+    again = within && within.querySelector(`[data-action="${CSS.escape(action)}"]`);
+  }
   if (!again) return;
   again.focus();
   if (caret) {
     try {
       again.setSelectionRange(caret[0], caret[1]);
     } catch {
-      // inputs without a caret (type=tel has one in Chromium; others may not)
+      // a field without a caret
     }
   }
 }

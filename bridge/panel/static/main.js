@@ -86,7 +86,8 @@ function drawAll() {
     document.body.dataset.loaded = 'true';
     return;
   }
-  replace(serversEl, [...store.servers.values()].map((state) => serverSection(state)));
+  keepingFocus(serversEl, () => replace(serversEl,
+    [...store.servers.values()].map((state) => serverSection(state))));
   applySearch();
   document.body.dataset.loaded = 'true';
 }
@@ -211,6 +212,16 @@ const stream = new EventStream({
 });
 
 setInterval(tick, 1000);
+// extensions and queues added, renamed or removed in the directory raise no event
+const DIRECTORY_CHECK_SECONDS = 10;
+setInterval(async () => {
+  if (document.hidden || !store.loadedOnce || linkEl.dataset.link !== 'up') return;
+  try {
+    if (await store.directoryChanged()) await store.loadAll();
+  } catch {
+    // the next check, or the stream's next "ready", tries again
+  }
+}, DIRECTORY_CHECK_SECONDS * 1000);
 // callers who join a queue that rings nobody raise no event a panel sees: ask now and then
 setInterval(() => {
   if (document.hidden) return;

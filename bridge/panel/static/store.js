@@ -40,6 +40,28 @@ export class Store {
     if (held.some((e) => e.type === 'coreServer.synced')) this.loadAll().catch(() => {});
   }
 
+  // The directory changes with no event (an admin's SQL): true when the core servers, their
+  // extensions or queues are no longer those shown (then loadAll draws them)
+  async directoryChanged() {
+    const servers = await get('/coreServers');
+    if (servers.length !== this.servers.size) return true;
+    for (const server of servers) {
+      const state = this.servers.get(server.id);
+      if (!state || state.server.name !== server.name) return true;
+      const base = `/coreServers/${id(server.id)}`;
+      const [extensions, queues] = await Promise.all([
+        get(`${base}/extensions`), getOptional(`${base}/queues`),
+      ]);
+      const shown = [...state.extensions.values()];
+      if (extensions.length !== shown.length) return true;
+      if (extensions.some((e, i) => e.id !== shown[i].id || e.displayName !== shown[i].displayName
+        || e.extensionNumber !== shown[i].extensionNumber)) return true;
+      if ((queues || []).some((q) => !state.queues.has(q.id))
+        || (queues || []).length !== state.queues.size) return true;
+    }
+    return false;
+  }
+
   async loadServer(server) {
     const base = `/coreServers/${id(server.id)}`;
     const [extensions, queues] = await Promise.all([
