@@ -200,6 +200,8 @@ async def test_hostile_names_show_as_text_and_run_nothing(
         "UPDATE extensions SET display_name = :name WHERE extension_number = '4226'",
         name=HOSTILE_NAME,
     )
+    await demo_panel.seed.sql("UPDATE queues SET display_name = :name", name=HOSTILE_NAME)
+    await demo_panel.seed.sql("UPDATE agents SET name = :name", name=HOSTILE_CALLER)
 
     async def renamed() -> bool:
         sam = await demo_panel.get(f"{CS}/extensions/getByName/4226")
@@ -210,6 +212,10 @@ async def test_hostile_names_show_as_text_and_run_nothing(
     context, page = await open_panel(browser, demo_panel)
     sam = page.locator('[data-extension-number="4226"]')
     await expect(sam.locator(".name")).to_have_text(HOSTILE_NAME)
+    await expect(page.locator(".queue h3")).to_contain_text(HOSTILE_NAME)
+    await expect(page.locator(f'[data-agent-id="{demo.AGENT}"] .name')).to_have_text(
+        HOSTILE_CALLER
+    )
     demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name=HOSTILE_CALLER)
     anna = page.locator('[data-extension-number="4225"]')
     await expect(anna.locator('[data-role="other-party"]')).to_have_text(
