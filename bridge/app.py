@@ -99,6 +99,7 @@ def create_app(settings: Settings) -> web.Application:
     route(EVENT_STREAM, get_only(event_stream))
     route(AUDIT, get_only(read_audit))
     route(ME, get_only(me))
+    route(ME + "/", get_only(me))  # a trailing slash is ignored, as everywhere under P
     add_routes(route)
     add_panel_routes(route)
     # last: whatever nothing else is (any character, line breaks too)

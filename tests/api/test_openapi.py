@@ -143,7 +143,7 @@ async def test_every_documented_path_answers_as_documented(
     # every action path is called below: room for them all in the allowances
     client = await start_bridge(limits={"originate_burst": 10_000, "actions_burst": 10_000})
     served = {r.canonical for r in client.app.router.resources()}
-    dynamic = served - {WS, "/healthz", PATH, AUDIT, ME, "/", "/panel", "/panel/{name}"}
+    dynamic = served - {WS, "/healthz", PATH, AUDIT, ME, ME + "/", "/", "/panel", "/panel/{name}"}
     # everything under P is the grammar's, checked above; "/{tail}" answers unknown paths
     assert dynamic == {P + "/{tail}", "/{tail}"}
     for url, documented in PANEL.items():

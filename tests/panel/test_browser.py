@@ -213,9 +213,7 @@ async def test_hostile_names_show_as_text_and_run_nothing(
     sam = page.locator('[data-extension-number="4226"]')
     await expect(sam.locator(".name")).to_have_text(HOSTILE_NAME)
     await expect(page.locator(".queue h3")).to_contain_text(HOSTILE_NAME)
-    await expect(page.locator(f'[data-agent-id="{demo.AGENT}"] .name')).to_have_text(
-        HOSTILE_CALLER
-    )
+    await expect(page.locator(f'[data-agent-id="{demo.AGENT}"] .name')).to_have_text(HOSTILE_CALLER)
     demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name=HOSTILE_CALLER)
     anna = page.locator('[data-extension-number="4225"]')
     await expect(anna.locator('[data-role="other-party"]')).to_have_text(

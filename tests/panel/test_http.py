@@ -96,6 +96,8 @@ async def test_me_tells_the_account_and_its_rights(start_bridge: StartBridge, wo
     assert linked["userId"] == world.users["alice"]
     assert sorted(linked["ownExtensionIds"]) == sorted([world.ext["100"], world.ext["108"]])
     assert list(linked["rights"]) == ["view", "originate", "dnd", "control", "pause"]
+    status, again = await call(client, "GET", f"{P}/me/", "admin")
+    assert (status, again) == (200, admin)
     status, _ = await call(client, "GET", f"{P}/me", None)
     assert status == 401
     assert "password" not in str(admin).lower()
