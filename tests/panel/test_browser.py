@@ -4,6 +4,8 @@ a call placed from the panel, pausing an agent, a view-only account, hostile nam
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -357,3 +359,20 @@ async def test_what_the_operator_types_survives_live_changes(
     await page.keyboard.type("5555555")
     await page.keyboard.press("Enter")
     await expect(anna.locator('[data-role="other-party"]')).to_have_text("18005555555")
+
+
+async def test_timers_run_on_the_bridges_clock_whatever_the_screens(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    context = await browser.new_context(
+        http_credentials={"username": MANAGER["username"], "password": MANAGER["password"]}
+    )
+    page = await context.new_page()
+    await page.clock.set_system_time(time.time() - 600)  # the screen's clock: 10 minutes slow
+    await page.goto(demo_panel.base + "/panel/")
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "true")
+    demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
+    timer = page.locator('[data-extension-number="4225"] .call .timer')
+    await expect(timer).to_have_text(re.compile(r"^0:0[0-3]$"))
+    await expect(timer).to_have_text(re.compile(r"^0:0[2-5]$"), timeout=5000)
+    await context.close()

@@ -1,6 +1,8 @@
 // The bridge's REST API on the page's own origin: the browser's cached Basic credentials go
 // with every request.
 
+import { setServerTime } from './dom.js';
+
 export const P = '/communication_manager/rest/live';
 
 export class ApiError extends Error {
@@ -18,6 +20,8 @@ async function request(method, path, body) {
     init.body = JSON.stringify(body);
   }
   const response = await fetch(P + path, init);
+  const date = response.headers.get('Date');
+  if (date) setServerTime(date, false);
   if (response.status === 204) return null;
   let data = null;
   try {

@@ -27,11 +27,27 @@ export function replace(el, ...children) {
   append(el, children);
 }
 
+// The bridge's clock as the browser sees it: times on the page (call starts, waits) are the
+// bridge's, and a wall screen's own clock may be minutes off. Each event's `time` sets it; an
+// answer's `Date` (whole seconds) does until the first event.
+const clock = { offset: 0, precise: false };
+
+export function setServerTime(time, precise = true) {
+  const at = Date.parse(time);
+  if (Number.isNaN(at) || (clock.precise && !precise)) return;
+  clock.offset = at - Date.now();
+  clock.precise = clock.precise || precise;
+}
+
+function now() {
+  return Date.now() + clock.offset;
+}
+
 // "1:05", "12:00", "1:02:03" from a start time to now
-export function elapsed(since, now = Date.now()) {
+export function elapsed(since, at = now()) {
   const start = Date.parse(since);
   if (Number.isNaN(start)) return '';
-  let seconds = Math.max(0, Math.floor((now - start) / 1000));
+  let seconds = Math.max(0, Math.floor((at - start) / 1000));
   const hours = Math.floor(seconds / 3600);
   seconds -= hours * 3600;
   const minutes = Math.floor(seconds / 60);
@@ -47,9 +63,9 @@ export function timer(since, attrs = {}) {
 }
 
 export function tick() {
-  const now = Date.now();
+  const at = now();
   for (const el of document.querySelectorAll('[data-since]')) {
-    el.textContent = elapsed(el.dataset.since, now);
+    el.textContent = elapsed(el.dataset.since, at);
   }
 }
 

@@ -1,7 +1,7 @@
 // The operator panel: wires the store, the event stream and the views together.
 
 import { id, post } from './api.js';
-import { h, keepingFocus, replace, tick } from './dom.js';
+import { h, keepingFocus, replace, setServerTime, tick } from './dom.js';
 import { extensionCard, fillCard } from './extensions.js';
 import { fillQueues } from './queues.js';
 import { Store } from './store.js';
@@ -206,7 +206,10 @@ async function refetch() {
 }
 
 const stream = new EventStream({
-  onEvent: (event) => store.apply(event),
+  onEvent: (event) => {
+    if (typeof event.time === 'string') setServerTime(event.time);
+    store.apply(event);
+  },
   onStatus: linkStatus,
   onReady: refetch,
 });
