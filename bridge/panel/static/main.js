@@ -227,10 +227,7 @@ setInterval(async () => {
 }, DIRECTORY_CHECK_SECONDS * 1000);
 // callers who join a queue that rings nobody raise no event a panel sees: ask now and then
 setInterval(() => {
-  if (document.hidden) return;
-  for (const [sid, state] of store.servers) {
-    for (const [queueId, calls] of state.calls) if (calls !== null) store.refetchQueue(sid, queueId);
-  }
+  if (!document.hidden) store.refreshWaiting().catch(() => {});
 }, 5000);
 stream.start();
 // events count from the stream's "ready" on, so the first load follows it; without a stream

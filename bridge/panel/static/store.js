@@ -5,6 +5,7 @@ import { get, getOptional, id, P } from './api.js';
 
 const IDLE = new Set(['NOT_INUSE', 'UNAVAILABLE', 'UNKNOWN', 'INVALID']);
 const PARALLEL = 6;
+const DEBOUNCE_MS = 300;
 const QUIET = { all() {}, server() {}, extension() {}, queues() {} };
 
 export class Store {
@@ -98,29 +99,67 @@ export class Store {
     state.calls.set(queueId, calls); // null: this bridge does not list waiting callers
   }
 
-  // a queue's agents and callers again, once, shortly after whatever asked (events come in bursts)
-  refetchQueue(serverId, queueId) {
-    const key = `${serverId} ${queueId}`;
+  // once, shortly after whatever asked (events come in bursts): `work()` then a redraw
+  later(key, work) {
     if (this.refetchTimers.has(key)) return;
     this.refetchTimers.set(key, setTimeout(async () => {
       this.refetchTimers.delete(key);
+      try {
+        await work();
+      } catch {
+        // the next event, check or reconnect tries again
+      }
+    }, DEBOUNCE_MS));
+  }
+
+  // a queue, its agents and its callers again
+  refetchQueue(serverId, queueId) {
+    this.later(`queue ${serverId} ${queueId}`, async () => {
       const state = this.servers.get(serverId);
       if (!state) return;
-      try {
-        await this.loadQueue(state, queueId);
-      } catch {
-        return; // the next event or reconnect tries again
-      }
+      await this.loadQueue(state, queueId);
       this.changed.queues(serverId);
       for (const agent of state.agents.get(queueId) || []) {
         if (agent.extensionId) this.changed.extension(serverId, agent.extensionId);
       }
-    }, 250));
+    });
   }
 
-  refetchQueues(serverId) {
-    const state = this.servers.get(serverId);
-    if (state) for (const queueId of state.queues.keys()) this.refetchQueue(serverId, queueId);
+  // one agent again (its pause reason and times, calls taken: keys its events do not carry)
+  refetchAgent(serverId, queueId, agentId) {
+    this.later(`agent ${serverId} ${agentId}`, async () => {
+      const state = this.servers.get(serverId);
+      const path = `/coreServers/${id(serverId)}/queues/${id(queueId)}/agents/${id(agentId)}`;
+      const agent = state && await getOptional(path);
+      const agents = state && state.agents.get(queueId);
+      if (!agent || !agents) return;
+      const at = agents.findIndex((a) => a.id === agentId);
+      if (at < 0) return;
+      agents[at] = agent;
+      this.changed.queues(serverId);
+      if (agent.extensionId) this.changed.extension(serverId, agent.extensionId);
+    });
+  }
+
+  // the waiting callers of every queue that lists them (a caller who joins a queue that rings
+  // nobody raises no event a client sees)
+  async refreshWaiting() {
+    for (const [serverId, state] of this.servers) {
+      let moved = false;
+      await Promise.all([...state.calls].map(async ([queueId, calls]) => {
+        if (calls === null) return;
+        const base = `/coreServers/${id(serverId)}/queues/${id(queueId)}`;
+        const [queue, fresh] = await Promise.all([getOptional(base), getOptional(`${base}/calls`)]);
+        if (queue === null || fresh === null) return;
+        if (JSON.stringify(fresh) !== JSON.stringify(calls)
+          || JSON.stringify(queue) !== JSON.stringify(state.queues.get(queueId))) {
+          state.calls.set(queueId, fresh);
+          state.queues.set(queueId, queue);
+          moved = true;
+        }
+      }));
+      if (moved) this.changed.queues(serverId);
+    }
   }
 
   async refetchExtension(serverId, extensionId) {
@@ -171,21 +210,30 @@ export class Store {
         if (event.type === 'callSegment.end') segments.delete(event.segment.id);
         else segments.set(event.segment.id, event.segment);
         changed.extension(sid, event.extensionId);
-        this.refetchQueues(sid); // waiting callers and calls taken move with calls
+        // its queues: a caller answered leaves the waiting list, calls taken moves
+        for (const { queue } of this.membershipsOf(state, event.extensionId)) {
+          this.refetchQueue(sid, queue.id);
+        }
         break;
       }
       case 'agent.state':
       case 'agent.removed': {
         const agents = state.agents.get(event.queueId);
         const agent = agents && agents.find((a) => a.id === event.agentId);
-        if (agent && event.type === 'agent.state') {
+        if (!agent) {
+          if (event.type === 'agent.state') this.refetchQueue(sid, event.queueId); // a new member
+          return;
+        }
+        if (event.type === 'agent.removed') {
+          agents.splice(agents.indexOf(agent), 1);
+        } else {
           for (const key of Object.keys(event)) {
             if (!['type', 'time', 'coreServerId'].includes(key)) agent[key] = event[key];
           }
-          changed.queues(sid);
-          if (agent.extensionId) changed.extension(sid, agent.extensionId);
+          this.refetchAgent(sid, event.queueId, agent.id);
         }
-        this.refetchQueue(sid, event.queueId); // reason, time in pause, new members
+        changed.queues(sid);
+        if (agent.extensionId) changed.extension(sid, agent.extensionId);
         break;
       }
       default:
