@@ -376,3 +376,14 @@ async def test_timers_run_on_the_bridges_clock_whatever_the_screens(
     await expect(timer).to_have_text(re.compile(r"^0:0[0-3]$"))
     await expect(timer).to_have_text(re.compile(r"^0:0[2-5]$"), timeout=5000)
     await context.close()
+
+
+async def test_a_call_that_fails_says_why(manager_page: Page, demo_panel: DemoPanel) -> None:
+    demo_panel.pbx.originate.result = lambda _request: 5  # busy
+    michael = manager_page.locator('[data-extension-number="4224"]')
+    await michael.locator('[data-action="call"]').click()
+    await michael.locator('[data-form="call"] input').fill("18005555555")
+    await michael.locator('[data-form="call"] input').press("Enter")
+    await expect(manager_page.locator("#notice")).to_have_text(
+        "Call from 4224 to 18005555555: busy"
+    )

@@ -26,8 +26,11 @@ const store = new Store({
 const actions = {
   dnd: (extension, on) => act(`${extensionPath(extension)}/${on ? 'enableDnd' : 'disableDnd'}`,
     undefined, () => store.refetchExtension(serverOf(extension), extension.id)),
-  call: (extension, number) => act(`${extensionPath(extension)}/originate`,
-    { destinationNumber: number }, null, `Calling ${number} from ${extension.extensionNumber}`),
+  call: (extension, number) => {
+    placed.add(extension.id);
+    return act(`${extensionPath(extension)}/originate`, { destinationNumber: number }, null,
+      `Calling ${number} from ${extension.extensionNumber}`);
+  },
   hangup: (extension, segment) =>
     act(`${extensionPath(extension)}/callSegments/${id(segment.id)}/hangup`),
   transfer: (extension, segment, number) =>
@@ -43,6 +46,14 @@ const actions = {
 };
 
 const extensionServer = new Map(); // extensionId -> serverId
+const placed = new Set(); // extensions this page placed calls from: their outcomes are told
+
+// what became of a call this page placed, when it did not go through
+function originateResult(event) {
+  if (!placed.has(event.extensionId) || event.outcome === 'answered') return;
+  const why = event.reason || event.outcome;
+  notice(`Call from ${event.extensionNumber} to ${event.destination}: ${why}`, 'error');
+}
 
 function serverOf(extension) {
   return extensionServer.get(extension.id);
@@ -69,6 +80,8 @@ async function act(path, body, after, done) {
 
 let noticeTimer = null;
 function notice(text, kind) {
+  // an error stays until its time is up (a call's failure may come before its 204)
+  if (kind !== 'error' && !noticeEl.hidden && noticeEl.dataset.kind === 'error') return;
   noticeEl.textContent = text;
   noticeEl.dataset.kind = kind;
   noticeEl.hidden = false;
@@ -208,7 +221,8 @@ async function refetch() {
 const stream = new EventStream({
   onEvent: (event) => {
     if (typeof event.time === 'string') setServerTime(event.time);
-    store.apply(event);
+    if (event.type === 'originate.result') originateResult(event);
+    else store.apply(event);
   },
   onStatus: linkStatus,
   onReady: refetch,
