@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge import demo
@@ -33,6 +33,8 @@ CHROMIUM = os.environ.get("BRIDGE_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_CHROMIUM = os.environ.get("BRIDGE_REQUIRE_CHROMIUM") == "1"
 MANAGER = {"username": demo.ACCOUNT, "password": demo.PASSWORD}
 CS = f"{P}/coreServers/{demo.CORE_SERVER}"
+# room for a busy machine (CI shares its cores): every expect waits up to this long
+expect.set_options(timeout=15_000)
 
 
 @dataclass

@@ -21,6 +21,11 @@ HOSTILE_NAME = '<img src=x onerror="window.__xss=1">'
 HOSTILE_CALLER = "<script>window.__xss=2</script><b>x</b>"
 
 
+def seconds(shown: str | None) -> int:
+    minutes, _, secs = (shown or "").partition(":")
+    return int(minutes) * 60 + int(secs)
+
+
 async def open_panel(
     browser: Browser, panel: DemoPanel, credentials: dict[str, str] = MANAGER
 ) -> tuple[BrowserContext, Page]:
@@ -126,8 +131,11 @@ async def test_a_call_placed_from_the_panel_appears_with_a_timer_and_ends(
     await expect(call.locator('[data-role="other-party"]')).to_have_text("18005555555")
     await expect(call.locator(".direction")).to_have_attribute("title", "outgoing")
     await expect(michael).to_have_attribute("data-state", "INUSE")
-    await expect(call.locator(".timer")).to_have_text("0:01", timeout=5000)
-    await expect(call.locator(".timer")).to_have_text("0:02", timeout=5000)
+    timer = call.locator(".timer")
+    await expect(timer).to_have_text(re.compile(r"^0:0\d$"))
+    before = await timer.text_content()
+    await expect(timer).not_to_have_text(before or "")  # it runs
+    assert seconds(await timer.text_content()) > seconds(before)
     originated = [c for c in demo_panel.pbx.calls if c.channels]
     assert len(originated) == 1
     demo_panel.pbx.end_wait(originated[0].channels[0])
@@ -262,7 +270,7 @@ async def test_a_cut_stream_shows_link_down_then_reconnects_and_catches_up(
     await expect(page.locator("#link")).to_have_attribute("data-link", "down")
     await expect(page.locator("#link")).to_contain_text("link down")
     demo_panel.pbx.dnd_feature_code("4226", True)  # while the stream is down
-    await expect(page.locator("#link")).to_have_attribute("data-link", "up", timeout=10000)
+    await expect(page.locator("#link")).to_have_attribute("data-link", "up")
     await expect(page.locator('[data-extension-number="4226"]')).to_have_attribute(
         "data-dnd", "true"
     )
@@ -275,7 +283,7 @@ async def test_extensions_added_to_the_directory_appear(
     user = await demo_panel.seed.user(demo.CORE_SERVER, "newbie", demo.LICENSE)
     await demo_panel.seed.extension(demo.CORE_SERVER, "4227", user, display_name="New B")
     await expect(page.locator('[data-extension-number="4227"]')).to_contain_text(
-        "New B", timeout=15000
+        "New B", timeout=25_000
     )
 
 
@@ -285,7 +293,7 @@ async def test_pbx_down_and_link_down_show(manager_page: Page, demo_panel: DemoP
     await expect(page.locator(".server .pill")).to_have_attribute("data-link", "down")
     await expect(page.locator(".server .pill")).to_contain_text("PBX down")
     await demo_panel.pbx.start()
-    await expect(page.locator(".server .pill")).to_have_text("PBX connected", timeout=15000)
+    await expect(page.locator(".server .pill")).to_have_text("PBX connected", timeout=25_000)
 
 
 async def needs_route(panel: DemoPanel, method: str, path: str, what: str) -> None:
@@ -341,7 +349,7 @@ async def test_waiting_callers_show_with_their_wait(
     waiting = page.locator(f'[data-queue-id="{demo.QUEUE}"] .waiting li')
     await expect(waiting).to_have_count(1)
     await expect(waiting).to_contain_text("W8 5551234")
-    await expect(waiting.locator(".timer")).to_have_text("0:02", timeout=5000)
+    await expect(waiting.locator(".timer")).to_have_text(re.compile(r"^0:0[1-9]$"))
 
 
 async def test_what_the_operator_types_survives_live_changes(
@@ -374,7 +382,7 @@ async def test_timers_run_on_the_bridges_clock_whatever_the_screens(
     demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
     timer = page.locator('[data-extension-number="4225"] .call .timer')
     await expect(timer).to_have_text(re.compile(r"^0:0[0-3]$"))
-    await expect(timer).to_have_text(re.compile(r"^0:0[2-5]$"), timeout=5000)
+    await expect(timer).to_have_text(re.compile(r"^0:0[2-9]$"))
     await context.close()
 
 
