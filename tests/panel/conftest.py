@@ -56,6 +56,18 @@ class DemoPanel:
     async def account(self, username: str, password: str, **values: Any) -> str:
         return await self.seed.account(username, password, **values)
 
+    async def sees(self, account: dict[str, str], extensions: int) -> None:
+        """Wait until the bridge's directory shows ``account`` that many extensions (admin SQL
+        shows within a second)."""
+        headers = basic(account["username"], account["password"])
+
+        async def seen() -> bool:
+            async with self.http.get(f"{self.base}{CS}/extensions", headers=headers) as response:
+                return response.status == 200 and len(await response.json()) == extensions
+
+        async with asyncio.timeout(10):
+            await poll_until(seen, 0.05)
+
 
 async def start_bridge_on(url: str) -> BridgeTestServer:
     settings = Settings().replace(database={"url": url}, http={"port": 0})

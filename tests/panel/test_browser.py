@@ -178,21 +178,8 @@ async def test_a_view_only_account_sees_everything_and_no_control(
 ) -> None:
     wall = {"username": "wall", "password": "wall-screen-pw"}
     account = await demo_panel.account(wall["username"], wall["password"])
-    for table in ("core_servers", "extensions", "queues"):
-        await demo_panel.seed.sql(
-            f"INSERT INTO grants (account_id, permission_id, action) "  # noqa: S608
-            f"SELECT DISTINCT :account, permission_id, 'view' FROM {table}",
-            account=account,
-        )
-
-    async def seen() -> bool:
-        try:
-            return len(await demo_panel.get(f"{CS}/extensions", wall)) == len(demo.PEOPLE)
-        except AssertionError:
-            return False
-
-    async with asyncio.timeout(5):
-        await poll_until(seen, 0.05)
+    await grant_view_on_everything(demo_panel, account)
+    await demo_panel.sees(wall, len(demo.PEOPLE))
     context, page = await open_panel(browser, demo_panel, wall)
     await expect(page.locator("[data-extension-number]")).to_have_count(len(demo.PEOPLE))
     await expect(page.locator(".queue")).to_contain_text("Michael Y")
@@ -395,3 +382,44 @@ async def test_a_call_that_fails_says_why(manager_page: Page, demo_panel: DemoPa
     await expect(manager_page.locator("#notice")).to_have_text(
         "Call from 4224 to 18005555555: busy"
     )
+
+
+async def grant_view_on_everything(panel: DemoPanel, account: str) -> None:
+    for table in ("core_servers", "extensions", "queues"):
+        await panel.seed.sql(
+            f"INSERT INTO grants (account_id, permission_id, action) "  # noqa: S608
+            f"SELECT DISTINCT :account, permission_id, 'view' FROM {table}",
+            account=account,
+        )
+
+
+async def test_each_control_follows_its_own_right(browser: Browser, demo_panel: DemoPanel) -> None:
+    dnd_only = {"username": "dnd-desk", "password": "dnd-desk-pw"}
+    account = await demo_panel.account(dnd_only["username"], dnd_only["password"])
+    await demo_panel.seed.grant(account, demo.PERMISSION, "dnd")  # the demo's extensions' id
+    await grant_view_on_everything(demo_panel, account)  # last: when it shows, all is there
+    await demo_panel.sees(dnd_only, len(demo.PEOPLE))
+    context, page = await open_panel(browser, demo_panel, dnd_only)
+    await expect(page.locator("[data-extension-number]")).to_have_count(len(demo.PEOPLE))
+    await expect(page.locator('[data-action="dnd"]')).to_have_count(len(demo.PEOPLE))
+    await expect(page.locator('[data-action="call"]')).to_have_count(0)
+    await expect(page.locator('[data-action="pause"]')).to_have_count(0)
+    await page.locator('[data-extension-number="4225"] [data-action="dnd"]').click()
+    await expect(page.locator('[data-extension-number="4225"]')).to_have_attribute(
+        "data-dnd", "true"
+    )
+    await context.close()
+
+
+async def test_an_account_linked_to_a_user_acts_on_its_own_extension(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    michael = {"username": "michael", "password": "michael-pw"}
+    await demo_panel.account(michael["username"], michael["password"], user_id=demo.USER)
+    await demo_panel.sees(michael, 1)
+    context, page = await open_panel(browser, demo_panel, michael)
+    await expect(page.locator("[data-extension-number]")).to_have_count(1)
+    own = page.locator('[data-extension-number="4224"]')
+    await expect(own.locator('[data-action="dnd"]')).to_have_count(1)
+    await expect(own.locator('[data-action="call"]')).to_have_count(1)
+    await context.close()
