@@ -385,7 +385,7 @@ async def test_a_call_that_fails_says_why(manager_page: Page, demo_panel: DemoPa
 
 
 async def grant_view_on_everything(panel: DemoPanel, account: str) -> None:
-    for table in ("core_servers", "extensions", "queues"):
+    for table in ("queues", "core_servers", "extensions"):  # what sees() waits for, last
         await panel.seed.sql(
             f"INSERT INTO grants (account_id, permission_id, action) "  # noqa: S608
             f"SELECT DISTINCT :account, permission_id, 'view' FROM {table}",
