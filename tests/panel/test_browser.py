@@ -78,7 +78,7 @@ async def test_login_shows_the_demo_extensions_and_queue(manager_page: Page) -> 
     await expect(page.locator("#account")).to_have_text(demo.ACCOUNT)
 
 
-async def test_search_narrows_the_grid_as_you_type(manager_page: Page) -> None:
+async def test_search_as_you_type_and_the_keyboard(manager_page: Page) -> None:
     page = manager_page
     await page.keyboard.press("/")
     await expect(page.locator("#search")).to_be_focused()
@@ -96,6 +96,15 @@ async def test_search_narrows_the_grid_as_you_type(manager_page: Page) -> None:
     )
     await page.locator("#search").press("Escape")
     await expect(page.locator("[data-extension-number]:visible")).to_have_count(3)
+    await page.locator('[data-extension-number="4224"] [data-action="call"]').focus()
+    await page.keyboard.press("ArrowRight")  # card to card, the same control
+    await expect(
+        page.locator('[data-extension-number="4225"] [data-action="call"]')
+    ).to_be_focused()
+    await page.keyboard.press("ArrowLeft")
+    await expect(
+        page.locator('[data-extension-number="4224"] [data-action="call"]')
+    ).to_be_focused()
 
 
 async def test_dnd_toggles_and_the_grid_follows(manager_page: Page, demo_panel: DemoPanel) -> None:
@@ -187,6 +196,9 @@ async def test_a_view_only_account_sees_everything_and_no_control(
     await expect(page.locator('[data-extension-number="4225"] .call')).to_have_count(1)
     await expect(page.locator("[data-action]")).to_have_count(0)
     await expect(page.locator("button")).to_have_count(0)
+    await page.fill("#search", "anna")
+    await page.keyboard.press("Enter")
+    await expect(page.locator('[data-extension-number="4225"]')).to_be_focused()
     await context.close()
 
 

@@ -23,6 +23,7 @@ export function extensionCard(store, state, extension, actions) {
     'data-extension-number': extension.extensionNumber,
     'data-extension-id': extension.id,
     'data-search': searchText(extension),
+    tabindex: '-1', // focusable by the keys (a view-only card has no button)
   });
   fillCard(card, store, state, extension, actions);
   return card;

@@ -194,12 +194,25 @@ searchEl.addEventListener('keydown', (event) => {
     if (shown.length >= 1) (shown[0].querySelector('button') || shown[0]).focus();
   }
 });
+const MOVES = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+
 document.addEventListener('keydown', (event) => {
   const typing = event.target instanceof HTMLInputElement;
   if (event.key === '/' && !typing) {
     event.preventDefault();
     searchEl.focus();
     searchEl.select();
+  } else if (event.key in MOVES && !typing && !event.altKey && !event.ctrlKey) {
+    // the arrows go from card to card (the shown ones), to the same control where it has one
+    const card = event.target instanceof Element && event.target.closest('.ext');
+    if (!card) return;
+    const shown = [...cards.values()].filter((c) => !c.hidden);
+    const next = shown[shown.indexOf(card) + MOVES[event.key]];
+    if (!next) return;
+    event.preventDefault();
+    const action = event.target.dataset && event.target.dataset.action;
+    const same = action && next.querySelector(`[data-action="${CSS.escape(action)}"]`);
+    (same || next.querySelector('button') || next).focus();
   }
 });
 
