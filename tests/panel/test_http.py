@@ -73,6 +73,9 @@ def test_the_files_hold_no_inline_script_and_no_markup_from_data() -> None:
     assert scripts and all(body.strip() == "" for body in scripts)
     assert not re.search(r"\son[a-z]+\s*=", html), "no inline event handlers"
     assert not re.search(r"https?://|//cdn", html), "nothing from another origin"
+    for shipped in STATIC.iterdir():  # nothing fetched from elsewhere (an SVG names its XML ns)
+        text = shipped.read_text().replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert not re.search(r"https?://|url\(|@import", text), shipped.name
     for script in STATIC.glob("*.js"):
         text = script.read_text()
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
