@@ -17,11 +17,27 @@ export class Store {
     this.refetchTimers = new Map();
   }
 
-  // everything again: after the stream's "ready" (a (re)connect) and each coreServer.synced
+  // everything again: after the stream's "ready" (a (re)connect) and each coreServer.synced.
+  // One load at a time: asked for while one runs, another follows it.
+  loadAll() {
+    if (this.loading) {
+      this.reloadWanted = true;
+      return this.loading;
+    }
+    this.loading = this.loadOnce().finally(() => {
+      this.loading = null;
+      if (this.reloadWanted) {
+        this.reloadWanted = false;
+        this.loadAll().catch(() => {});
+      }
+    });
+    return this.loading;
+  }
+
   // (events that arrive meanwhile are kept, then applied to what was fetched: applied in
   // order, they end where the PBX is, whichever of them the answers already include)
-  async loadAll() {
-    const held = this.held || [];
+  async loadOnce() {
+    const held = [];
     this.held = held;
     try {
       const [me, servers] = await Promise.all([get('/me'), get('/coreServers')]);
@@ -32,13 +48,14 @@ export class Store {
       this.me = me;
       this.servers = new Map(servers.map((s) => [s.id, fresh.get(s.id)]));
     } finally {
-      if (this.held === held) this.held = null;
+      this.held = null;
+      // on what was fetched, or (the load failed) on what was shown: they are newer than both
+      for (const event of held) this.applyNow(event, false);
     }
-    for (const event of held) this.applyNow(event, false);
     this.loadedOnce = true;
     this.changed.all();
     // a core server synced while this load ran: what it fetched may predate the sync
-    if (held.some((e) => e.type === 'coreServer.synced')) this.loadAll().catch(() => {});
+    if (held.some((e) => e.type === 'coreServer.synced')) this.reloadWanted = true;
   }
 
   // The directory changes with no event (an admin's SQL): true when the core servers, their
