@@ -4,6 +4,7 @@ import { id, post } from './api.js';
 import { h, keepingFocus, replace, setServerTime, tick } from './dom.js';
 import { extensionCard, fillCard } from './extensions.js';
 import { fillQueues } from './queues.js';
+import { Search } from './search.js';
 import { Store } from './store.js';
 import { EventStream } from './stream.js';
 
@@ -14,6 +15,7 @@ const noticeEl = document.getElementById('notice');
 const accountEl = document.getElementById('account');
 
 const cards = new Map(); // "serverId extensionId" -> card element
+const search = new Search(searchEl, cards);
 const sections = new Map(); // serverId -> { status, grid, queues }
 
 const store = new Store({
@@ -101,7 +103,7 @@ function drawAll() {
   }
   keepingFocus(serversEl, () => replace(serversEl,
     [...store.servers.values()].map((state) => serverSection(state))));
-  applySearch();
+  search.matchAll();
   document.body.dataset.loaded = 'true';
 }
 
@@ -160,7 +162,7 @@ function drawCard(sid, eid) {
   const extension = state && state.extensions.get(eid);
   if (!card || !extension) return;
   keepingFocus(card, () => fillCard(card, store, state, extension, actions));
-  matchOne(card, query());
+  search.match(card);
 }
 
 function drawQueues(sid) {
@@ -168,53 +170,6 @@ function drawQueues(sid) {
   const parts = sections.get(sid);
   if (state && parts) keepingFocus(parts.queues, () => fillQueues(parts.queues, store, state, actions));
 }
-
-// search as you type: number or name
-function query() {
-  return searchEl.value.trim().toLowerCase();
-}
-
-function matchOne(card, q) {
-  card.hidden = Boolean(q) && !card.dataset.search.includes(q);
-}
-
-function applySearch() {
-  const q = query();
-  for (const card of cards.values()) matchOne(card, q);
-}
-
-searchEl.addEventListener('input', applySearch);
-searchEl.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape') {
-    searchEl.value = '';
-    applySearch();
-  } else if (event.key === 'Enter') {
-    event.preventDefault(); // else the Enter would also press the button it focuses
-    const shown = [...cards.values()].filter((c) => !c.hidden);
-    if (shown.length >= 1) (shown[0].querySelector('button') || shown[0]).focus();
-  }
-});
-const MOVES = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
-
-document.addEventListener('keydown', (event) => {
-  const typing = event.target instanceof HTMLInputElement;
-  if (event.key === '/' && !typing) {
-    event.preventDefault();
-    searchEl.focus();
-    searchEl.select();
-  } else if (event.key in MOVES && !typing && !event.altKey && !event.ctrlKey) {
-    // the arrows go from card to card (the shown ones), to the same control where it has one
-    const card = event.target instanceof Element && event.target.closest('.ext');
-    if (!card) return;
-    const shown = [...cards.values()].filter((c) => !c.hidden);
-    const next = shown[shown.indexOf(card) + MOVES[event.key]];
-    if (!next) return;
-    event.preventDefault();
-    const action = event.target.dataset && event.target.dataset.action;
-    const same = action && next.querySelector(`[data-action="${CSS.escape(action)}"]`);
-    (same || next.querySelector('button') || next).focus();
-  }
-});
 
 function linkStatus(status, seconds) {
   linkEl.dataset.link = status;

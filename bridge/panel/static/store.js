@@ -2,6 +2,7 @@
 // The views read it; `changed` tells them what to draw again.
 
 import { get, getOptional, id, P } from './api.js';
+import { applyEvent } from './events.js';
 
 const IDLE = new Set(['NOT_INUSE', 'UNAVAILABLE', 'UNKNOWN', 'INVALID']);
 const PARALLEL = 6;
@@ -54,8 +55,6 @@ export class Store {
     }
     this.loadedOnce = true;
     this.changed.all();
-    // a core server synced while this load ran: what it fetched may predate the sync
-    if (held.some((e) => e.type === 'coreServer.synced')) this.reloadWanted = true;
   }
 
   // The directory changes with no event (an admin's SQL): true when the core servers, their
@@ -193,69 +192,7 @@ export class Store {
   }
 
   applyNow(event, draw) {
-    const changed = draw ? this.changed : QUIET;
-    const state = this.servers.get(event.coreServerId);
-    if (!state) return;
-    const sid = event.coreServerId;
-    switch (event.type) {
-      case 'coreServer.amiStatus':
-        state.server = { ...state.server, amiStatus: event.amiStatus, amiStatusReason: null };
-        changed.server(sid);
-        get(`/coreServers/${id(sid)}`).then((server) => { // the reason, in words
-          state.server = server;
-          this.changed.server(sid);
-        }, () => {});
-        break;
-      case 'coreServer.synced':
-        if (draw) this.loadAll().catch(() => {});
-        break;
-      case 'extension.state':
-      case 'extension.dnd': {
-        const extension = state.extensions.get(event.extensionId);
-        if (!extension) return;
-        if ('deviceState' in event) extension.deviceState = event.deviceState;
-        if ('dnd' in event) extension.dnd = event.dnd;
-        changed.extension(sid, extension.id);
-        break;
-      }
-      case 'callSegment.start':
-      case 'callSegment.change':
-      case 'callSegment.end': {
-        if (!state.extensions.has(event.extensionId) || !event.segment) return;
-        let segments = state.segments.get(event.extensionId);
-        if (!segments) state.segments.set(event.extensionId, segments = new Map());
-        if (event.type === 'callSegment.end') segments.delete(event.segment.id);
-        else segments.set(event.segment.id, event.segment);
-        changed.extension(sid, event.extensionId);
-        // its queues: a caller answered leaves the waiting list, calls taken moves
-        for (const { queue } of this.membershipsOf(state, event.extensionId)) {
-          this.refetchQueue(sid, queue.id);
-        }
-        break;
-      }
-      case 'agent.state':
-      case 'agent.removed': {
-        const agents = state.agents.get(event.queueId);
-        const agent = agents && agents.find((a) => a.id === event.agentId);
-        if (!agent) {
-          if (event.type === 'agent.state') this.refetchQueue(sid, event.queueId); // a new member
-          return;
-        }
-        if (event.type === 'agent.removed') {
-          agents.splice(agents.indexOf(agent), 1);
-        } else {
-          for (const key of Object.keys(event)) {
-            if (!['type', 'time', 'coreServerId'].includes(key)) agent[key] = event[key];
-          }
-          this.refetchAgent(sid, event.queueId, agent.id);
-        }
-        changed.queues(sid);
-        if (agent.extensionId) changed.extension(sid, agent.extensionId);
-        break;
-      }
-      default:
-        break;
-    }
+    applyEvent(this, event, draw ? this.changed : QUIET);
   }
 
   // the agents of an extension, with their queues
