@@ -22,6 +22,8 @@ from bridge.api.errors import answering, expecting, get_only, unknown_path
 from bridge.api.event_stream import ACCOUNT_MESSAGE_BURST, ACCOUNT_MESSAGES_PER_SECOND, event_stream
 from bridge.api.event_stream import PATH as EVENT_STREAM
 from bridge.api.health import healthz
+from bridge.api.me import PATH as ME
+from bridge.api.me import me
 from bridge.api.metrics import live_collector, metrics
 from bridge.api.openapi import PATH as OPENAPI
 from bridge.api.openapi import openapi_json
@@ -52,6 +54,7 @@ from bridge.live_events import originate_result
 from bridge.logs import AccessLog
 from bridge.metrics import Metrics
 from bridge.originates import OriginateTracker
+from bridge.panel import add_panel_routes
 from bridge.settings import Settings
 
 
@@ -95,7 +98,10 @@ def create_app(settings: Settings) -> web.Application:
     route(OPENAPI, get_only(openapi_json))
     route(EVENT_STREAM, get_only(event_stream))
     route(AUDIT, get_only(read_audit))
+    route(ME, get_only(me))
+    route(ME + "/", get_only(me))  # a trailing slash is ignored, as everywhere under P
     add_routes(route)
+    add_panel_routes(route)
     # last: whatever nothing else is (any character, line breaks too)
     route(r"/{tail:[\s\S]*}", unknown_path)
     return app

@@ -30,6 +30,9 @@ from bridge.passwords import DUMMY_HASH, FairPool, hash_password, verify_passwor
 __all__ = ["Authenticator", "hash_password", "parse_basic"]
 
 MAX_REMEMBERED = 10_000
+FIRST_ACCOUNT_HINT = (
+    "No account exists yet: create the first with `bridge account add NAME --admin`"
+)
 MAX_HEADER_BYTES = 4096
 
 
@@ -66,6 +69,8 @@ class Authenticator:
         account = self._recall(self._mac(header or ""), snapshot)
         if account is not None:
             return account
+        if not snapshot.accounts_by_username:
+            raise Unauthenticated(FIRST_ACCOUNT_HINT)
         username, password = parse_basic(header)
         key = self._mac(canonical_header(username, password))
         account = self._recall(key, snapshot)

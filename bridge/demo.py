@@ -39,6 +39,7 @@ BANNER = """
   *  Database: a throw-away SQLite file, deleted on exit.                    *
   *  Try:  curl --user manager:manag3rpa55word -H "Accept: application/json" \\
   *        http://localhost:{port}/communication_manager/rest/live/coreServers/{cs}/extensions
+  *  Panel: http://localhost:{port}/ in a browser (manager / manag3rpa55word)
   ****************************************************************************
 """
 

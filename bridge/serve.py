@@ -17,8 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bridge import systemd
 from bridge.app import SchemaNotReady, create_app
+from bridge.auth import FIRST_ACCOUNT_HINT
 from bridge.connections import quiet_accept_errors, raise_file_limit
 from bridge.db import database_problem
+from bridge.keys import directory_key
 from bridge.listener import tls_context
 from bridge.logs import reopen_logs
 from bridge.server import BridgeRunner
@@ -71,6 +73,9 @@ async def serve(settings: Settings) -> int:
             per_address or "any number",
             files,
         )
+        log.info("operator panel: %s/panel/", where)
+        if not runner.app[directory_key].current.accounts_by_username:
+            log.warning("%s", FIRST_ACCOUNT_HINT)
         systemd.notify(f"READY=1\nSTATUS=listening on {where}")
         await stop.wait()
         log.info("stopping: draining requests, closing event streams, logging off AMI")

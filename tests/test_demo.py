@@ -75,6 +75,7 @@ async def test_every_curl_line_of_the_page_works_against_the_demo() -> None:
     assert process.stderr is not None
     log = (await process.stderr.read()).decode()
     assert "SIMULATED PBX" in log
+    assert f"Panel: http://localhost:{port}/ in a browser" in log
     assert "originate 4224 -> 18005555555 on default answered" in log
 
 

@@ -15,13 +15,20 @@ from openapi_spec_validator import validate
 from bridge.actions import normalize_destination
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as WS
+from bridge.api.me import PATH as ME
 from bridge.api.openapi import METRICS, PATH
 from bridge.api.openapi.grammar import ID_PARAMETERS, NAME_PARAMETERS, Template, templates
 from bridge.api.resolve import Kind
 from bridge.api.routes import COLLECTIONS, ENDPOINTS, ONE, SINGLE, SUB_RESOURCES, Route, parse
 from bridge.errors import InvalidValue
 from bridge.pbxsim import SimulatedPbx
-from tests.api.openapi_answers import DOC, answers_as_documented, assert_valid, happy_values
+from tests.api.openapi_answers import (
+    DOC,
+    answers_as_documented,
+    assert_valid,
+    documented_response,
+    happy_values,
+)
 from tests.api.openapi_fuzz import fuzz, known_ids
 from tests.api.test_extension_actions import started
 from tests.conftest import StartBridge
@@ -32,6 +39,9 @@ KIND_OF_PARAMETER = {
     **{name: kind for kind, name in ID_PARAMETERS.items()},
     **{name: kind for kind, (name, _) in NAME_PARAMETERS.items()},
 }
+# the panel's paths and P/me, each with the template the document gives it ("/" and "/panel"
+# redirect, checked apart)
+PANEL = {"/panel/": "/panel/", "/panel/main.js": "/panel/{file}", ME: ME}
 SINGLE_KINDS = {word: kind for words in SINGLE.values() for word, kind in words.items()}
 
 
@@ -57,7 +67,8 @@ def test_every_route_the_grammar_accepts_is_documented_and_nothing_else() -> Non
     for segments, route in accepted.items():
         assert signature_of_route(route) == signature_of_template(documented[segments])
     grammar_paths = {t.path for t in templates()}
-    assert set(DOC["paths"]) == grammar_paths | {WS, "/healthz", PATH, AUDIT, METRICS}
+    panel = {"/", "/panel", "/panel/", "/panel/{file}", ME}
+    assert set(DOC["paths"]) == grammar_paths | {WS, "/healthz", PATH, AUDIT, METRICS, *panel}
     for template in templates():
         methods = {m.upper() for m in DOC["paths"][template.path] if m != "parameters"}
         assert methods == set(ENDPOINTS[template.endpoint])
@@ -132,9 +143,17 @@ async def test_every_documented_path_answers_as_documented(
 ) -> None:
     # every action path is called below: room for them all in the allowances
     client = await start_bridge(limits={"originate_burst": 10_000, "actions_burst": 10_000})
-    dynamic = {r.canonical for r in client.app.router.resources()} - {WS, "/healthz", PATH, AUDIT}
+    served = {r.canonical for r in client.app.router.resources()}
+    dynamic = served - {WS, "/healthz", PATH, AUDIT, ME, ME + "/", "/", "/panel", "/panel/{name}"}
     # everything under P is the grammar's, checked above; "/{tail}" answers unknown paths
     assert dynamic == {P + "/{tail}", "/{tail}"}
+    for url, documented in PANEL.items():
+        assert await answers_as_documented(client, "GET", url, documented) == 200
+        assert await answers_as_documented(client, "GET", url, documented, None) == 401
+    assert await answers_as_documented(client, "GET", "/panel/x.js", "/panel/{file}") == 404
+    for url in ("/", "/panel"):
+        async with client.get(url, allow_redirects=False) as response:
+            assert documented_response("GET", url, response.status) is not None
     # /metrics is off by default: documented, and answered 404
     assert await answers_as_documented(client, "GET", METRICS, METRICS, None) == 404
     assert await answers_as_documented(client, "GET", AUDIT, AUDIT) == 200

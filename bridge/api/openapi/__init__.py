@@ -21,7 +21,7 @@ from aiohttp import web
 import bridge
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as EVENT_STREAM
-from bridge.api.openapi import components, operations, schemas, stream
+from bridge.api.openapi import components, operations, panel, schemas, stream
 from bridge.api.openapi.grammar import path_parameters, templates
 from bridge.api.openapi.schemas import ref
 from bridge.api.render import dumps, json_body
@@ -70,6 +70,7 @@ def document() -> dict[str, Any]:
     paths[AUDIT] = {"get": operations.audit()}
     paths[METRICS] = {"get": operations.metrics()}
     paths[PATH] = {"get": operations.this_document()}
+    paths.update(panel.paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -89,7 +90,7 @@ def document() -> dict[str, Any]:
                     "description": "[metrics] token, when one is set",
                 },
             },
-            "schemas": {**schemas.SCHEMAS, **stream.EVENT_SCHEMAS},
+            "schemas": {**schemas.SCHEMAS, **stream.EVENT_SCHEMAS, **panel.SCHEMAS},
             "parameters": {**components.PARAMETERS, **path_parameters()},
             "headers": components.HEADERS,
             "responses": components.RESPONSES,
