@@ -8,12 +8,13 @@ import logging
 import re
 import time
 
+from bridge.allowances import SharedAllowances
 from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.links import LinkRegistry
 from bridge.directory import CoreServerEntry, ExtensionEntry
 from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue, NotFound
-from bridge.limits import TokenBuckets, refuse
+from bridge.limits import Bucket, refuse
 from bridge.live import LiveState
 from bridge.live.channels import ChannelInfo
 from bridge.originates import OriginateTracker, PendingOriginate
@@ -70,31 +71,42 @@ def pause_reason(value: object) -> str:
 
 class ActionService:
     def __init__(
-        self, links: LinkRegistry, settings: Settings, live: LiveState, tracker: OriginateTracker
+        self,
+        links: LinkRegistry,
+        settings: Settings,
+        live: LiveState,
+        tracker: OriginateTracker,
+        allowances: SharedAllowances,
     ) -> None:
         self._links = links
         self._settings = settings
         self._live = live
         self.originates = tracker
-        limits = settings.limits
-        self._action_allowance = TokenBuckets(limits.actions_per_minute / 60, limits.actions_burst)
-        self._originate_allowance = TokenBuckets(
-            limits.originate_per_minute / 60, limits.originate_burst
-        )
+        self._allowances = allowances
         self._background: set[asyncio.Task[None]] = set()
 
-    def allow(self, account_id: str, *, places_call: bool = False) -> None:
+    async def allow(self, account_id: str, *, places_call: bool = False) -> None:
         """The account's allowance of actions, and for an action that can place a call its
         originate allowance too (toll fraud is the threat): RateLimited past either, and then
-        neither is used."""
-        calls = self._originate_allowance.wait_for(account_id) if places_call else 0.0
-        if calls > 0:
-            raise refuse(calls, "Originate rate limit of this account reached", "rate-limited")
-        wait = self._action_allowance.take(account_id)
-        if wait > 0:
-            raise refuse(wait, "Action rate limit of this account reached", "rate-limited")
+        neither is used. Both are counted in the database: every process spends one."""
+        limits = self._settings.limits
+        buckets = [
+            Bucket(f"action:{account_id}", limits.actions_per_minute / 60, limits.actions_burst)
+        ]
         if places_call:
-            self._originate_allowance.take(account_id)
+            calls = Bucket(
+                f"originate:{account_id}", limits.originate_per_minute / 60, limits.originate_burst
+            )
+            buckets.append(calls)
+        waits = await self._allowances.take(buckets)
+        if places_call and calls.key in waits:
+            raise refuse(
+                waits[calls.key], "Originate rate limit of this account reached", "rate-limited"
+            )
+        if waits:
+            raise refuse(
+                waits[buckets[0].key], "Action rate limit of this account reached", "rate-limited"
+            )
 
     async def originate(
         self,

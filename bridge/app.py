@@ -6,6 +6,9 @@ links (one per enabled core server, following the directory).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -13,6 +16,7 @@ from aiohttp.typedefs import Handler, Middleware
 
 from bridge import migrate
 from bridge.actions import ActionService
+from bridge.allowances import SharedAllowances
 from bridge.ami.links import LinkRegistry
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
@@ -34,15 +38,18 @@ from bridge.db import create_engine
 from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import EMPTY_SNAPSHOT
 from bridge.events import EventHub
+from bridge.idempotency import IdempotencyKeys
 from bridge.keys import (
     access_log_key,
     actions_key,
+    allowances_key,
     audit_key,
     authenticator_key,
     clients_key,
     directory_key,
     engine_key,
     hub_key,
+    idempotency_key,
     links_key,
     live_key,
     metrics_key,
@@ -56,6 +63,10 @@ from bridge.metrics import Metrics
 from bridge.originates import OriginateTracker
 from bridge.panel import add_panel_routes
 from bridge.settings import Settings
+
+log = logging.getLogger(__name__)
+PRUNE_SECONDS = 60.0
+IDEMPOTENCY_LEASE = 30.0  # + the actions' own bound: a claim never answered is free after it
 
 
 class SchemaNotReady(Exception):
@@ -125,12 +136,22 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
-    directory = DirectoryService(app[engine_key], settings.database.change_poll_interval)
+    engine = app[engine_key]
+    directory = DirectoryService(engine, settings.database.change_poll_interval)
     limits = settings.limits
+    # counted in the database, on writes that are not directory changes: one limit for every
+    # process and host of one database
+    allowances = SharedAllowances(directory.execute_aside, engine.dialect.name)
+    idempotency = IdempotencyKeys(
+        directory.execute_aside,
+        engine.dialect.name,
+        IDEMPOTENCY_LEASE + 3 * settings.ami.action_timeout,
+    )
     authenticator = Authenticator(
         failed_logins=FailedLogins(
-            TokenBuckets(limits.failed_logins_per_minute / 60, limits.failed_logins_burst),
-            TokenBuckets(
+            allowances,
+            (limits.failed_logins_per_minute / 60, limits.failed_logins_burst),
+            (
                 limits.failed_logins_per_address_per_minute / 60,
                 limits.failed_logins_per_address_burst,
             ),
@@ -139,11 +160,28 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     await directory.start()
     app[directory_key] = directory
     app[authenticator_key] = authenticator
+    app[allowances_key] = allowances
+    app[idempotency_key] = idempotency
+    pruning = asyncio.create_task(prune_forever(allowances, idempotency), name="prune-limits")
     try:
         yield
     finally:
+        pruning.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruning
         await directory.stop()
         authenticator.close()
+
+
+async def prune_forever(allowances: SharedAllowances, idempotency: IdempotencyKeys) -> None:
+    """Full buckets and day-old keys go, once a minute (every process does it: it is cheap)."""
+    while True:
+        await asyncio.sleep(PRUNE_SECONDS)
+        try:
+            await allowances.prune()
+            await idempotency.prune()
+        except Exception as exc:
+            log.warning("shared limits not pruned: %s", type(exc).__name__)
 
 
 async def audit_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -171,7 +209,7 @@ async def ami_ctx(app: web.Application) -> AsyncIterator[None]:
         extensions_of,
         app[metrics_key].ami_action,
     )
-    actions = ActionService(links, settings, live, tracker)
+    actions = ActionService(links, settings, live, tracker, app[allowances_key])
     app[links_key] = links
     app[actions_key] = actions
     client_messages = TokenBuckets(ACCOUNT_MESSAGES_PER_SECOND, ACCOUNT_MESSAGE_BURST)

@@ -110,9 +110,8 @@ class Authenticator:
         checking = self._checking.get((key, stored))
         if checking is not None:
             return await asyncio.shield(checking)
-        if self._failed_logins is not None:
-            self._failed_logins.reserve(source, username)
-        check = asyncio.ensure_future(self._verify(stored, password, source, username))
+        # the reservation is part of the one check: those asking meanwhile wait for it too
+        check = asyncio.ensure_future(self._reserve_and_verify(stored, password, source, username))
         self._checking[(key, stored)] = check
         check.add_done_callback(lambda done: self._checked(key, stored, done))
         return await asyncio.shield(check)
@@ -122,21 +121,27 @@ class Authenticator:
         if not check.cancelled():
             check.exception()  # retrieved here: every asker may have gone (disconnected)
 
-    async def _verify(self, stored: str, password: str, source: str, username: str) -> bool:
+    async def _reserve_and_verify(
+        self, stored: str, password: str, source: str, username: str
+    ) -> bool:
+        """Reserve the failed-login tokens (429 past the limit), then check: the reservation
+        comes first, so that guesses at once (at any process) cannot all pass one look."""
+        if self._failed_logins is not None:
+            await self._failed_logins.reserve(source, username)
         try:
             verified = await self._pool.run(
                 source, username[:256], lambda: verify_password(stored, password)
             )
         except BaseException:
-            self._release(source, username)  # never checked: it was no failed login
+            await self._release(source, username)  # never checked: it was no failed login
             raise
         if verified:
-            self._release(source, username)
+            await self._release(source, username)
         return verified
 
-    def _release(self, source: str, username: str) -> None:
+    async def _release(self, source: str, username: str) -> None:
         if self._failed_logins is not None:
-            self._failed_logins.release(source, username)
+            await self._failed_logins.release(source, username)
 
     def _remember(self, key: bytes, value: tuple[str, str, str]) -> None:
         self._remembered[key] = value

@@ -73,6 +73,12 @@ class RequestTimeout(BridgeError):
     error_id = "request-timeout"
 
 
+class Conflict(BridgeError):
+    """Another request holds what this one needs (an ``Idempotency-Key`` still in flight)."""
+
+    error_id = "conflict"
+
+
 class PayloadTooLarge(BridgeError):
     """The body is over ``[http] max_body_bytes``."""
 
@@ -105,6 +111,12 @@ class AmiUnavailable(BridgeError):
     """The core server's AMI link is not up."""
 
     error_id = "ami-unavailable"
+
+
+class ServiceUnavailable(BridgeError):
+    """Something the bridge needs for this request (the database) does not answer."""
+
+    error_id = "service-unavailable"
 
 
 class AmiActionFailed(BridgeError):

@@ -6,12 +6,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.actions import ActionService
+from bridge.allowances import SharedAllowances
 from bridge.ami.links import LinkRegistry
 from bridge.api.clients import ClientPolicy
 from bridge.audit import AuditLog
 from bridge.auth import Authenticator
 from bridge.directory.service import DirectoryService
 from bridge.events import EventHub
+from bridge.idempotency import IdempotencyKeys
 from bridge.live import LiveState
 from bridge.logs import AccessLog
 from bridge.metrics import Metrics
@@ -29,3 +31,5 @@ metrics_key = web.AppKey("metrics", Metrics)
 actions_key = web.AppKey("actions", ActionService)
 clients_key = web.AppKey("clients", ClientPolicy)
 access_log_key = web.AppKey("access_log", AccessLog)
+allowances_key = web.AppKey("allowances", SharedAllowances)
+idempotency_key = web.AppKey("idempotency", IdempotencyKeys)

@@ -1,5 +1,9 @@
 """Abuse limits: token buckets per account (actions, originate) and for failed logins.
 
+The buckets that must hold across processes live in the database (``bridge/allowances.py``);
+``TokenBuckets`` are a process's own (event stream messages, and the stand-in for the shared
+ones while the database does not answer).
+
 Originate is where toll fraud happens: each account gets ``originate_per_minute`` calls a minute
 with a burst of ``originate_burst``. Failed logins are capped too, so that guessing passwords
 costs the guesser, not the bridge (argon2 is slow on purpose), and so that one guesser behind a
@@ -8,15 +12,29 @@ shared address (an office NAT, a reverse proxy) does not lock out everyone there
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bridge.errors import RateLimited
 
+if TYPE_CHECKING:
+    from bridge.allowances import SharedAllowances
+
 MAX_KEYS = 100_000  # buckets kept; the least recently used go first
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A shared bucket: ``rate`` tokens a second up to ``burst`` under ``key``."""
+
+    key: str
+    rate: float
+    burst: int
 
 
 @dataclass(slots=True)
@@ -73,32 +91,47 @@ def refuse(wait: float, message: str, error_id: str) -> RateLimited:
 
 
 class FailedLogins:
-    """Failed logins, counted per (client address, user name) and, more loosely, per address.
+    """Failed logins, counted per (client address, user name) and, more loosely, per address,
+    in the database (``SharedAllowances``): every process on it counts towards one limit.
 
     A login attempt that needs a password check reserves a token of both before the check (so
-    that many guesses at once cannot all pass one look at the bucket) and gives them back when
-    the password was right. A guesser exhausts their own (address, name) allowance, then their
-    address's ceiling; other names at the same address keep working until that ceiling.
+    that many guesses at once, at any process, cannot all pass one look at the bucket) and
+    gives them back when the password was right. A guesser exhausts their own (address, name)
+    allowance, then their address's ceiling; other names at the same address keep working
+    until that ceiling.
     """
 
-    def __init__(self, per_name: TokenBuckets, per_address: TokenBuckets) -> None:
+    def __init__(
+        self,
+        allowances: SharedAllowances,
+        per_name: tuple[float, int],
+        per_address: tuple[float, int],
+    ) -> None:
+        """``per_name`` and ``per_address``: (tokens a second, burst)."""
+        self._allowances = allowances
         self._per_name = per_name
         self._per_address = per_address
 
-    def reserve(self, address: str, username: str) -> None:
+    async def reserve(self, address: str, username: str) -> None:
         """Take one attempt's tokens, or RateLimited (too-many-logins) without taking any."""
-        name_key = _name_key(address, username)
-        wait = max(self._per_name.wait_for(name_key), self._per_address.wait_for(address))
-        if wait > 0:
-            raise refuse(wait, "Too many failed logins; try again later", "too-many-logins")
-        self._per_name.take(name_key)
-        self._per_address.take(address)
+        waits = await self._allowances.take(self._buckets(address, username))
+        if waits:
+            raise refuse(
+                max(waits.values()), "Too many failed logins; try again later", "too-many-logins"
+            )
 
-    def release(self, address: str, username: str) -> None:
+    async def release(self, address: str, username: str) -> None:
         """The attempt was a good login: its tokens go back."""
-        self._per_name.give_back(_name_key(address, username))
-        self._per_address.give_back(address)
+        await self._allowances.give_back(self._buckets(address, username))
+
+    def _buckets(self, address: str, username: str) -> list[Bucket]:
+        return [
+            Bucket(_name_key(address, username), *self._per_name),
+            Bucket(f"login-address:{address}", *self._per_address),
+        ]
 
 
 def _name_key(address: str, username: str) -> str:
-    return f"{address}\0{username[:256]}"
+    # hashed: a row of fixed size whatever the name, and no list of guessed names in the table
+    digest = hashlib.sha256(f"{address}\0{username[:256]}".encode("utf-8", "surrogateescape"))
+    return f"login:{digest.hexdigest()}"

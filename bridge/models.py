@@ -243,3 +243,33 @@ class AuditEvent(Base):
     # an originate: what became of the call (answered, or failed with a reason), when known
     call_outcome: Mapped[str | None] = mapped_column(sa.Text)
     call_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class Allowance(Base):
+    """A token bucket shared by every process of one database (``bridge/allowances.py``):
+    ``tokens`` as of ``updated`` (epoch seconds), refilled at ``rate`` a second up to
+    ``burst``. A row whose bucket would be full again is deleted."""
+
+    __tablename__ = "allowances"
+
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    tokens: Mapped[float] = mapped_column(sa.Float)
+    updated: Mapped[float] = mapped_column(sa.Float)
+    rate: Mapped[float] = mapped_column(sa.Float)
+    burst: Mapped[float] = mapped_column(sa.Float)
+
+
+class IdempotencyKey(Base):
+    """An ``Idempotency-Key`` an account sent with a POST action (``bridge/idempotency.py``):
+    ``fingerprint`` of its method, path and body, when it was ``started`` (epoch seconds),
+    and once answered its ``status`` (and, for an error, the JSON ``answer``)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.Index("ix_idempotency_keys_started", "started"),)
+
+    account_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(sa.Text)
+    started: Mapped[float] = mapped_column(sa.Float)
+    status: Mapped[int | None] = mapped_column(sa.Integer)
+    answer: Mapped[str | None] = mapped_column(sa.Text)

@@ -37,7 +37,7 @@ async def _set_paused(
     if not can_pause(target.account, agent, agent_extension(target)):
         raise Forbidden(f"This account may not pause agent {agent.id}", error_id="action-forbidden")
     actions = request.app[actions_key]
-    actions.allow(target.account.id)
+    await actions.allow(target.account.id)
     said = pause_reason(reason) if paused else ""
     request[audit_details_key]["ami_action_id"] = action_id = new_action_id()
     await actions.pause(

@@ -47,7 +47,8 @@ def audited(action: str, handler: Handler) -> Handler:
         except BridgeError as error:
             _record(request, target, action, details, error.error_id, status_of(error))
             raise
-        _record(request, target, action, details, "ok", response.status)
+        # a replayed Idempotency-Key answer did nothing this time: the trail says so
+        _record(request, target, action, details, details.get("outcome", "ok"), response.status)
         return response
 
     return wrapper

@@ -39,12 +39,14 @@ STATUS: dict[type[errors.BridgeError], int] = {
     errors.NotFound: 404,
     errors.MethodNotAllowed: 405,
     errors.RequestTimeout: 408,
+    errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.InvalidValue: 422,
     errors.RateLimited: 429,
     errors.AmiActionFailed: 502,
     errors.AmiUnavailable: 503,
+    errors.ServiceUnavailable: 503,
     errors.AmiTimeout: 504,
 }
 # aiohttp's own HTTP exceptions (its router, body limits) get the same JSON shape.

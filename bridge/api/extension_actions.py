@@ -22,7 +22,7 @@ async def originate(request: web.Request, target: Target) -> web.Response:
     body = await json_object(request)
     server, extension = _allowed(target, Action.ORIGINATE)
     actions = request.app[actions_key]
-    actions.allow(target.account.id, places_call=True)
+    await actions.allow(target.account.id, places_call=True)
     destination = normalize_destination(body.get("destinationNumber"))
     details = request[audit_details_key]
     details["destination"] = destination
@@ -43,7 +43,7 @@ async def _set_dnd(request: web.Request, target: Target, *, on: bool) -> web.Res
     await json_object(request)
     server, extension = _allowed(target, Action.DND)
     actions = request.app[actions_key]
-    actions.allow(target.account.id)
+    await actions.allow(target.account.id)
     await actions.set_dnd(server, extension, on)
     return web.Response(status=204)
 
@@ -54,7 +54,7 @@ async def hangup(request: web.Request, target: Target) -> web.Response:
     await json_object(request)
     server, _ = _allowed(target, Action.CONTROL)
     actions = request.app[actions_key]
-    actions.allow(target.account.id)
+    await actions.allow(target.account.id)
     action_id = _audited_action_id(request)
     assert target.segment_id is not None
     await actions.hangup(server, target.segment_id, target.segment, action_id)
@@ -65,7 +65,7 @@ async def transfer(request: web.Request, target: Target) -> web.Response:
     body = await json_object(request)
     server, _ = _allowed(target, Action.CONTROL)
     actions = request.app[actions_key]
-    actions.allow(target.account.id, places_call=True)  # the other party may go outside
+    await actions.allow(target.account.id, places_call=True)  # the other party may go outside
     destination = normalize_destination(body.get("destinationNumber"))
     request[audit_details_key]["destination"] = destination
     action_id = _audited_action_id(request)

@@ -26,6 +26,7 @@ from bridge.api import (
 )
 from bridge.api.audit import audited
 from bridge.api.credentials import authenticate
+from bridge.api.idempotent import idempotent
 from bridge.api.resolve import Handler, Kind, Step, resolve
 from bridge.errors import MethodNotAllowed, NotFound
 from bridge.keys import clients_key, directory_key, live_key
@@ -52,6 +53,12 @@ SINGLE: dict[Kind, dict[str, Kind]] = {Kind.AGENT: {"extension": Kind.EXTENSION}
 NAMED = {Kind.CORE_SERVER, Kind.USER, Kind.EXTENSION, Kind.QUEUE}
 LIST, ONE = "list", "one"
 
+
+def action(name: str, handler: Handler) -> Handler:
+    """A POST action: audited, and answered once per ``Idempotency-Key``."""
+    return audited(name, idempotent(handler))
+
+
 # (kind, what) -> {method: handler}; ``what`` is LIST, ONE or a sub-resource of the object.
 ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.CORE_SERVER, LIST): {"GET": core_servers.list_core_servers},
@@ -63,17 +70,17 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.EXTENSION, "agents"): {"GET": agents.list_extension_agents},
     (Kind.CALL_SEGMENT, LIST): {"GET": extensions.list_call_segments},
     (Kind.CALL_SEGMENT, ONE): {"GET": extensions.get_call_segment},
-    (Kind.CALL_SEGMENT, "hangup"): {"POST": audited("hangup", extension_actions.hangup)},
-    (Kind.CALL_SEGMENT, "transfer"): {"POST": audited("transfer", extension_actions.transfer)},
-    (Kind.EXTENSION, "originate"): {"POST": audited("originate", extension_actions.originate)},
-    (Kind.EXTENSION, "enableDnd"): {"POST": audited("enableDnd", extension_actions.enable_dnd)},
-    (Kind.EXTENSION, "disableDnd"): {"POST": audited("disableDnd", extension_actions.disable_dnd)},
+    (Kind.CALL_SEGMENT, "hangup"): {"POST": action("hangup", extension_actions.hangup)},
+    (Kind.CALL_SEGMENT, "transfer"): {"POST": action("transfer", extension_actions.transfer)},
+    (Kind.EXTENSION, "originate"): {"POST": action("originate", extension_actions.originate)},
+    (Kind.EXTENSION, "enableDnd"): {"POST": action("enableDnd", extension_actions.enable_dnd)},
+    (Kind.EXTENSION, "disableDnd"): {"POST": action("disableDnd", extension_actions.disable_dnd)},
     (Kind.QUEUE, LIST): {"GET": queues.list_queues},
     (Kind.QUEUE, ONE): {"GET": queues.get_queue},
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},
     (Kind.AGENT, ONE): {"GET": agents.get_agent},
-    (Kind.AGENT, "pause"): {"POST": audited("pause", agent_actions.pause)},
-    (Kind.AGENT, "unpause"): {"POST": audited("unpause", agent_actions.unpause)},
+    (Kind.AGENT, "pause"): {"POST": action("pause", agent_actions.pause)},
+    (Kind.AGENT, "unpause"): {"POST": action("unpause", agent_actions.unpause)},
 }
 # the route label of metrics and logs, e.g. "extension.originate"
 ROUTE_NAMES = {endpoint: f"{endpoint[0]}.{endpoint[1]}" for endpoint in ENDPOINTS}

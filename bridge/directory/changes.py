@@ -39,6 +39,10 @@ class ChangeDetector(Protocol):
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         """Write rows that are not the directory's, without the write counting as a change."""
 
+    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """One statement on tables that are not the directory's, committed at once, without
+        counting as a change; its rows (RETURNING), if any."""
+
 
 def detector_for(engine: AsyncEngine) -> ChangeDetector:
     if engine.dialect.name == "postgresql":
@@ -80,6 +84,19 @@ class SqliteChangeDetector:
             assert self._connection is not None
             await self._connection.execute(statement, rows)
             await self._connection.commit()
+
+    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        # the same connection, for the same reason; one short transaction (one writer at a time)
+        async with self._lock:
+            assert self._connection is not None
+            try:
+                result = await self._connection.execute(statement, params)
+                rows = list(result.all()) if result.returns_rows else []
+                await self._connection.commit()
+            except BaseException:
+                await self._connection.rollback()
+                raise
+            return rows
 
     async def changed(self) -> bool:
         stat = self._files()
@@ -168,6 +185,13 @@ class PostgresChangeDetector:
         # Triggers watch the directory tables only: any connection will do.
         async with self._engine.begin() as connection:
             await connection.execute(statement, rows)
+
+    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        # one statement is its own transaction: autocommit spares BEGIN and COMMIT round trips
+        async with self._engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await connection.execute(statement, params)
+            return list(result.all()) if result.returns_rows else []
 
     def _on_notify(self, *_args: object) -> None:
         self._notified.set()

@@ -87,6 +87,11 @@ class DirectoryService:
         directory change (which would rebuild the snapshot for nothing)."""
         await self._detector.write(statement, rows)
 
+    async def execute_aside(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """One statement on a non-directory table (shared limits, idempotency keys), committed
+        at once, without it reading as a directory change; its rows (RETURNING), if any."""
+        return await self._detector.execute(statement, params)
+
     async def wait_for_version(self, version: int) -> Snapshot:
         """Wait until a snapshot at least as new as ``version`` is current (tests, tooling)."""
         async with self._reloaded:

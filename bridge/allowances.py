@@ -1,0 +1,164 @@
+"""Token buckets in the database, so that every process and host on one database spends one
+allowance (the actions of an account, failed logins of an address).
+
+A take is one statement: an UPSERT of every bucket asked for that takes a token where there is
+one and returns the keys it took from. Only a refusal costs more (the waits are read, and the
+tokens taken from the other buckets go back), so that a check is all or nothing. Rows whose
+bucket would be full again are pruned: a missing row is a full bucket.
+
+When the database does not answer, the buckets of this process (``TokenBuckets``) stand in, so
+that limits still hold, per process, and nothing waits for the database to come back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bridge import models
+from bridge.limits import Bucket, TokenBuckets
+
+log = logging.getLogger(__name__)
+
+Execute = Callable[[Any, dict[str, Any]], Awaitable[list[Any]]]
+WARN_EVERY = 60.0  # seconds between warnings that the database does not answer
+_table = cast(sa.Table, models.Allowance.__table__)
+
+
+def _least(a: Any, b: Any) -> Any:
+    return sa.case((a < b, a), else_=b)
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    return sa.case((a > b, a), else_=b)
+
+
+def _refilled(now: Any, rate: Any, burst: Any) -> Any:
+    """The row's tokens as of ``now``: never more than ``burst``, never less for a clock that
+    went back."""
+    elapsed = _greatest(now - _table.c.updated, sa.literal(0.0))
+    return _least(burst, _table.c.tokens + elapsed * rate)
+
+
+class SharedAllowances:
+    """Token buckets in the ``allowances`` table, through ``execute`` (one committed statement
+    each, on a connection whose writes do not count as directory changes)."""
+
+    def __init__(
+        self, execute: Execute, dialect: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._execute = execute
+        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._clock = clock
+        self._local: dict[tuple[float, int], TokenBuckets] = {}
+        self._warned = -WARN_EVERY
+
+    async def take(self, buckets: Sequence[Bucket]) -> dict[str, float]:
+        """A token from each bucket, or from none: ``{}`` when taken, else the seconds each
+        bucket that had no token needs until it has one."""
+        try:
+            return await self._take(buckets)
+        except Exception as exc:  # the database is down or busy: this process's buckets
+            self._warn(exc)
+            return self._take_locally(buckets)
+
+    async def give_back(self, buckets: Sequence[Bucket]) -> None:
+        """Return the token a take took (what it paid for was not a failure after all)."""
+        try:
+            await self._give_back([b.key for b in buckets])
+        except Exception as exc:
+            self._warn(exc)
+            for bucket in buckets:
+                self._local_buckets(bucket).give_back(bucket.key)
+
+    async def prune(self) -> None:
+        """Delete the rows whose bucket is full again (they are what a missing row means)."""
+        now = self._clock()
+        full = (now - _table.c.updated) * _table.c.rate >= _table.c.burst - _table.c.tokens
+        await self._execute(sa.delete(_table).where(full), {})
+
+    async def _take(self, buckets: Sequence[Bucket]) -> dict[str, float]:
+        now = self._clock()
+        rows = [
+            {
+                "key": b.key,
+                "tokens": b.burst - 1.0,
+                "updated": now,
+                "rate": b.rate,
+                "burst": b.burst,
+            }
+            for b in buckets
+        ]
+        insert = self._insert(_table).values(rows)
+        new = insert.excluded
+        refilled = _refilled(new.updated, new.rate, new.burst)
+        statement = insert.on_conflict_do_update(
+            index_elements=[_table.c.key],
+            set_={
+                "tokens": refilled - 1.0,
+                "updated": _greatest(_table.c.updated, new.updated),
+                "rate": new.rate,
+                "burst": new.burst,
+            },
+            where=refilled >= 1.0,
+        ).returning(_table.c.key)
+        taken = {row[0] for row in await self._execute(statement, {})}
+        if len(taken) == len(buckets):
+            return {}
+        if taken:
+            await self._give_back(sorted(taken))
+        return await self._waits([b for b in buckets if b.key not in taken], now)
+
+    async def _waits(self, buckets: Sequence[Bucket], now: float) -> dict[str, float]:
+        query = sa.select(_table.c.key, _table.c.tokens, _table.c.updated).where(
+            _table.c.key.in_([b.key for b in buckets])
+        )
+        found = {row[0]: (row[1], row[2]) for row in await self._execute(query, {})}
+        waits = {}
+        for bucket in buckets:
+            tokens, updated = found.get(bucket.key, (0.0, now))
+            tokens = min(float(bucket.burst), tokens + max(0.0, now - updated) * bucket.rate)
+            waits[bucket.key] = max(0.0, 1.0 - tokens) / bucket.rate
+        return waits
+
+    async def _give_back(self, keys: Sequence[str]) -> None:
+        now = sa.literal(self._clock())
+        refilled = _refilled(now, _table.c.rate, _table.c.burst)
+        statement = (
+            sa.update(_table)
+            .where(_table.c.key.in_(keys))
+            .values(
+                tokens=_least(_table.c.burst, refilled + 1.0),
+                updated=_greatest(_table.c.updated, now),
+            )
+        )
+        await self._execute(statement, {})
+
+    def _take_locally(self, buckets: Sequence[Bucket]) -> dict[str, float]:
+        waits = {b.key: self._local_buckets(b).wait_for(b.key) for b in buckets}
+        refused = {key: wait for key, wait in waits.items() if wait > 0}
+        if not refused:
+            for bucket in buckets:
+                self._local_buckets(bucket).take(bucket.key)
+        return refused
+
+    def _local_buckets(self, bucket: Bucket) -> TokenBuckets:
+        shape = (bucket.rate, bucket.burst)
+        local = self._local.get(shape)
+        if local is None:
+            local = self._local[shape] = TokenBuckets(bucket.rate, bucket.burst)
+        return local
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned >= WARN_EVERY:
+            self._warned = now
+            log.warning(
+                "shared limits: the database did not answer (%s); counting in this process",
+                type(exc).__name__,
+            )
