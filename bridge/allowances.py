@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bridge import models
 from bridge.limits import Bucket, TokenBuckets
@@ -27,7 +26,29 @@ log = logging.getLogger(__name__)
 
 Execute = Callable[[Any, dict[str, Any]], Awaitable[list[Any]]]
 WARN_EVERY = 60.0  # seconds between warnings that the database does not answer
+
+
 _table = cast(sa.Table, models.Allowance.__table__)
+# The take is hand-written SQL, one text per dialect and number of buckets, built of constants
+# only (every value is a bind parameter): a multi-row Core UPSERT is compiled anew each time,
+# which costs more than the database's answer, on the path of every action.
+FUNCTIONS = {"postgresql": ("LEAST", "GREATEST"), "sqlite": ("min", "max")}
+
+
+def _take_sql(dialect: str, count: int) -> sa.TextClause:
+    least, greatest = FUNCTIONS.get(dialect, FUNCTIONS["sqlite"])
+    refilled = (
+        f"{least}(excluded.burst, allowances.tokens"
+        f" + {greatest}(excluded.updated - allowances.updated, 0) * excluded.rate)"
+    )
+    rows = ", ".join(f"(:key{i}, :tokens{i}, :now, :rate{i}, :burst{i})" for i in range(count))
+    return sa.text(
+        f"INSERT INTO allowances (key, tokens, updated, rate, burst) VALUES {rows} "  # noqa: S608
+        f"ON CONFLICT (key) DO UPDATE SET tokens = {refilled} - 1.0, "
+        f"updated = {greatest}(allowances.updated, excluded.updated), "
+        "rate = excluded.rate, burst = excluded.burst "
+        f"WHERE {refilled} >= 1.0 RETURNING key"
+    )
 
 
 def _least(a: Any, b: Any) -> Any:
@@ -38,13 +59,6 @@ def _greatest(a: Any, b: Any) -> Any:
     return sa.case((a > b, a), else_=b)
 
 
-def _refilled(now: Any, rate: Any, burst: Any) -> Any:
-    """The row's tokens as of ``now``: never more than ``burst``, never less for a clock that
-    went back."""
-    elapsed = _greatest(now - _table.c.updated, sa.literal(0.0))
-    return _least(burst, _table.c.tokens + elapsed * rate)
-
-
 class SharedAllowances:
     """Token buckets in the ``allowances`` table, through ``execute`` (one committed statement
     each, on a connection whose writes do not count as directory changes)."""
@@ -53,7 +67,8 @@ class SharedAllowances:
         self, execute: Execute, dialect: str, clock: Callable[[], float] = time.time
     ) -> None:
         self._execute = execute
-        self._insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self._dialect = dialect
+        self._statements: dict[int, sa.TextClause] = {}
         self._clock = clock
         self._local: dict[tuple[float, int], TokenBuckets] = {}
         self._warned = -WARN_EVERY
@@ -78,36 +93,20 @@ class SharedAllowances:
 
     async def prune(self) -> None:
         """Delete the rows whose bucket is full again (they are what a missing row means)."""
-        now = self._clock()
+        now = sa.literal(self._clock())
         full = (now - _table.c.updated) * _table.c.rate >= _table.c.burst - _table.c.tokens
         await self._execute(sa.delete(_table).where(full), {})
 
     async def _take(self, buckets: Sequence[Bucket]) -> dict[str, float]:
         now = self._clock()
-        rows = [
-            {
-                "key": b.key,
-                "tokens": b.burst - 1.0,
-                "updated": now,
-                "rate": b.rate,
-                "burst": b.burst,
-            }
-            for b in buckets
-        ]
-        insert = self._insert(_table).values(rows)
-        new = insert.excluded
-        refilled = _refilled(new.updated, new.rate, new.burst)
-        statement = insert.on_conflict_do_update(
-            index_elements=[_table.c.key],
-            set_={
-                "tokens": refilled - 1.0,
-                "updated": _greatest(_table.c.updated, new.updated),
-                "rate": new.rate,
-                "burst": new.burst,
-            },
-            where=refilled >= 1.0,
-        ).returning(_table.c.key)
-        taken = {row[0] for row in await self._execute(statement, {})}
+        params: dict[str, Any] = {"now": now}
+        for i, bucket in enumerate(buckets):
+            params[f"key{i}"] = bucket.key
+            params[f"tokens{i}"] = bucket.burst - 1.0  # a new bucket, less the token taken
+            params[f"rate{i}"] = float(bucket.rate)
+            params[f"burst{i}"] = float(bucket.burst)
+        rows = await self._execute(self._take_statement(len(buckets)), params)
+        taken = {row[0] for row in rows}
         if len(taken) == len(buckets):
             return {}
         if taken:
@@ -128,7 +127,8 @@ class SharedAllowances:
 
     async def _give_back(self, keys: Sequence[str]) -> None:
         now = sa.literal(self._clock())
-        refilled = _refilled(now, _table.c.rate, _table.c.burst)
+        elapsed = _greatest(now - _table.c.updated, sa.literal(0.0))
+        refilled = _least(_table.c.burst, _table.c.tokens + elapsed * _table.c.rate)
         statement = (
             sa.update(_table)
             .where(_table.c.key.in_(keys))
@@ -138,6 +138,12 @@ class SharedAllowances:
             )
         )
         await self._execute(statement, {})
+
+    def _take_statement(self, count: int) -> sa.TextClause:
+        statement = self._statements.get(count)
+        if statement is None:
+            statement = self._statements[count] = _take_sql(self._dialect, count)
+        return statement
 
     def _take_locally(self, buckets: Sequence[Bucket]) -> dict[str, float]:
         waits = {b.key: self._local_buckets(b).wait_for(b.key) for b in buckets}

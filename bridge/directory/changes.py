@@ -14,7 +14,7 @@ import os
 import time
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SAFETY_POLL_SECONDS = 1.0
 
@@ -39,9 +39,12 @@ class ChangeDetector(Protocol):
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         """Write rows that are not the directory's, without the write counting as a change."""
 
-    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+    async def execute(
+        self, statement: Any, params: dict[str, Any], *, durable: bool = True
+    ) -> list[Any]:
         """One statement on tables that are not the directory's, committed at once, without
-        counting as a change; its rows (RETURNING), if any."""
+        counting as a change; its rows (RETURNING), if any. ``durable=False``: the commit need
+        not wait for the disk (a rate limit's count may lose its last moment in a crash)."""
 
 
 def detector_for(engine: AsyncEngine) -> ChangeDetector:
@@ -66,6 +69,10 @@ class SqliteChangeDetector:
     async def open(self) -> object:
         self.reopen_needed = False
         self._connection = await self._engine.connect()
+        # Its commits are the bridge's own rows (the audit trail, shared limits), one on the
+        # path of each action: in WAL mode NORMAL syncs at checkpoints, not at every commit
+        # (a power cut may lose the last of them; the database stays whole).
+        await self._connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
         self._stat = self._files()
         self._version = await self._data_version()
         return self._version
@@ -85,7 +92,9 @@ class SqliteChangeDetector:
             await self._connection.execute(statement, rows)
             await self._connection.commit()
 
-    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+    async def execute(
+        self, statement: Any, params: dict[str, Any], *, durable: bool = True
+    ) -> list[Any]:
         # the same connection, for the same reason; one short transaction (one writer at a time)
         async with self._lock:
             assert self._connection is not None
@@ -148,6 +157,7 @@ class PostgresChangeDetector:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._notified = asyncio.Event()
+        self._quick: AsyncEngine | None = None
         self._version: object = None
         self._last_query = 0.0
         self.queries = 0
@@ -172,6 +182,9 @@ class PostgresChangeDetector:
         return await self._counter() != before
 
     async def close(self) -> None:
+        if self._quick is not None:
+            await self._quick.dispose()
+            self._quick = None
         if self._connection is not None:
             await self._connection.invalidate()  # LISTEN state must not go back to the pool
             await self._connection.close()
@@ -186,12 +199,30 @@ class PostgresChangeDetector:
         async with self._engine.begin() as connection:
             await connection.execute(statement, rows)
 
-    async def execute(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+    async def execute(
+        self, statement: Any, params: dict[str, Any], *, durable: bool = True
+    ) -> list[Any]:
         # one statement is its own transaction: autocommit spares BEGIN and COMMIT round trips
-        async with self._engine.connect() as connection:
-            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if durable:
+            async with self._engine.connect() as connection:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                result = await connection.execute(statement, params)
+                return list(result.all()) if result.returns_rows else []
+        async with self._quick_engine().connect() as connection:
             result = await connection.execute(statement, params)
             return list(result.all()) if result.returns_rows else []
+
+    def _quick_engine(self) -> AsyncEngine:
+        """Connections whose commits do not wait for the WAL to reach the disk (an fsync
+        costs more than the statement), in autocommit."""
+        if self._quick is None:
+            self._quick = create_async_engine(
+                self._engine.url,
+                isolation_level="AUTOCOMMIT",
+                pool_size=2,
+                connect_args={"server_settings": {"synchronous_commit": "off"}},
+            )
+        return self._quick
 
     def _on_notify(self, *_args: object) -> None:
         self._notified.set()

@@ -87,10 +87,17 @@ class DirectoryService:
         directory change (which would rebuild the snapshot for nothing)."""
         await self._detector.write(statement, rows)
 
-    async def execute_aside(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+    async def execute_aside(
+        self, statement: Any, params: dict[str, Any], *, durable: bool = True
+    ) -> list[Any]:
         """One statement on a non-directory table (shared limits, idempotency keys), committed
-        at once, without it reading as a directory change; its rows (RETURNING), if any."""
-        return await self._detector.execute(statement, params)
+        at once, without it reading as a directory change; its rows (RETURNING), if any.
+        ``durable=False``: the commit need not wait for the disk."""
+        return await self._detector.execute(statement, params, durable=durable)
+
+    async def execute_quickly(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """``execute_aside`` without waiting for the disk (rate limit counts)."""
+        return await self._detector.execute(statement, params, durable=False)
 
     async def wait_for_version(self, version: int) -> Snapshot:
         """Wait until a snapshot at least as new as ``version`` is current (tests, tooling)."""
