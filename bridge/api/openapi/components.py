@@ -39,6 +39,11 @@ ERRORS: dict[int, tuple[str, str]] = {
         "`request-timeout`: the body did not arrive within `[http] body_timeout`; the "
         "connection is closed.",
     ),
+    409: (
+        "Conflict",
+        "`idempotency-key-in-flight`: the first request with this `Idempotency-Key` is still "
+        "being answered (by this process or another); ask again once it is.",
+    ),
     413: ("PayloadTooLarge", "`payload-too-large`: the body is over `[http] max_body_bytes`."),
     415: (
         "UnsupportedMediaType",
@@ -52,8 +57,10 @@ ERRORS: dict[int, tuple[str, str]] = {
         "InvalidValue",
         "`destination-missing`, `destination-invalid`, `reason-too-long` (a pause reason over "
         "80 characters), `reason-invalid` (not a string, or with control characters), or "
-        "`invalid-ami-header` (a value that would put a line break into an AMI header); "
-        "nothing was sent to Asterisk.",
+        "`invalid-ami-header` (a value that would put a line break into an AMI header), "
+        "`idempotency-key-invalid` (an `Idempotency-Key` that is not 1 to 128 printable "
+        "characters), `idempotency-key-reused` (the key came with another path or body "
+        "before); nothing was sent to Asterisk.",
     ),
     429: (
         "RateLimited",
@@ -70,7 +77,8 @@ ERRORS: dict[int, tuple[str, str]] = {
         "AmiUnavailable",
         "`ami-unavailable` (the link is not up, or for hangup and transfer the calls are not "
         "synchronised yet; answered at once) or `ami-disconnected` (it dropped before Asterisk "
-        "answered; the action is never sent twice).",
+        "answered; the action is never sent twice), or `idempotency-unavailable` (an action "
+        "with an `Idempotency-Key` while the database does not answer: nothing was done).",
     ),
     504: ("AmiTimeout", "`ami-timeout`: Asterisk did not answer within `[ami] action_timeout`."),
 }
@@ -93,6 +101,11 @@ HEADERS: dict[str, Schema] = {
         "description": "The methods the path answers, comma-separated.",
         "schema": STRING,
     },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the kept answer of an earlier request with the "
+        "same `Idempotency-Key` (nothing was done this time).",
+        "schema": {"type": "string", "const": "true"},
+    },
     "Retry-After": {
         "required": True,
         "description": "Seconds.",
@@ -102,6 +115,14 @@ HEADERS: dict[str, Schema] = {
 
 
 REQUEST_ID: Schema = {"X-Request-Id": ref("headers", "X-Request-Id")}
+IDEMPOTENCY_KEY = (
+    "Makes a retry safe: the same account sending the same key again within 24 hours, to "
+    "any process of the bridge, gets the first answer's status (and body, for an error) with "
+    "`Idempotent-Replayed: true`, and nothing is done again; 409 while the first is answered, "
+    "422 when the key comes with another path or body. Only answers after which Asterisk may "
+    "have acted are kept (204, 502, 504, 503 `ami-disconnected`); after a refusal (4xx, or "
+    "503 before anything was sent) the key is free."
+)
 
 
 def ok(schema: Schema, description: str) -> Schema:
@@ -140,6 +161,13 @@ def _natural(name: str, description: str) -> Schema:
 
 
 PARAMETERS: dict[str, Schema] = {
+    "Idempotency-Key": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": IDEMPOTENCY_KEY,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+    },
     "limit": _natural("limit", "At most this many items."),
     "offset": _natural("offset", "Skip this many items first."),
     "X-Request-Id": {

@@ -4,7 +4,7 @@
 Each operation lists every status it can answer, following the API's order of
 decisions: 403 (a foreign origin) everywhere; 401 and 429 (login-busy) wherever credentials
 are checked; 404 wherever the path names objects; 400 for lists (``limit``/``offset``) and
-action bodies; 408, 413, 415, 422, 502, 503, 504 for actions. 405 and unknown-path 404s belong
+action bodies; 408, 409, 413, 415, 422, 502, 503, 504 for actions. 405 and unknown-path 404s belong
 to no operation (``components.responses`` and the document's description say them).
 """
 
@@ -101,8 +101,10 @@ def operation(template: Template, method: str) -> dict[str, Any]:
     }
     if answer.body is None:
         result["requestBody"] = _action_body(template.endpoint[1])
-        statuses |= {400, 408, 413, 415, 422, 502, 503, 504}
-        ok = {"204": {"description": "Done.", "headers": c.REQUEST_ID}}
+        parameters.append(ref("parameters", "Idempotency-Key"))
+        statuses |= {400, 408, 409, 413, 415, 422, 502, 503, 504}
+        replayed = {"Idempotent-Replayed": ref("headers", "Idempotent-Replayed")}
+        ok = {"204": {"description": "Done.", "headers": c.REQUEST_ID | replayed}}
     else:
         ok = {"200": c.ok(answer.body, "OK.")}
     result["responses"] = ok | {
