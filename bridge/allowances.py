@@ -6,16 +6,18 @@ one and returns the keys it took from. Only a refusal costs more (the waits are 
 tokens taken from the other buckets go back), so that a check is all or nothing. Rows whose
 bucket would be full again are pruned: a missing row is a full bucket.
 
-When the database does not answer, the buckets of this process (``TokenBuckets``) stand in, so
-that limits still hold, per process, and nothing waits for the database to come back.
+When the database does not answer within a second, the buckets of this process
+(``TokenBuckets``) stand in, so that limits still hold, per process, and nothing waits for the
+database to come back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, cast
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 
@@ -24,8 +26,12 @@ from bridge.limits import Bucket, TokenBuckets
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Execute = Callable[[Any, dict[str, Any]], Awaitable[list[Any]]]
 WARN_EVERY = 60.0  # seconds between warnings that the database does not answer
+# How long an action or a login waits for the database (an admin's shell holding SQLite's write
+# lock, say) before this process counts on its own.
+WAIT_SECONDS = 1.0
 
 
 _table = cast(sa.Table, models.Allowance.__table__)
@@ -64,9 +70,15 @@ class SharedAllowances:
     each, on a connection whose writes do not count as directory changes)."""
 
     def __init__(
-        self, execute: Execute, dialect: str, clock: Callable[[], float] = time.time
+        self,
+        execute: Execute,
+        dialect: str,
+        clock: Callable[[], float] = time.time,
+        timeout: float = WAIT_SECONDS,
     ) -> None:
         self._execute = execute
+        self._timeout = timeout
+        self._late: set[asyncio.Future[Any]] = set()
         self._dialect = dialect
         self._statements: dict[int, sa.TextClause] = {}
         self._clock = clock
@@ -77,7 +89,7 @@ class SharedAllowances:
         """A token from each bucket, or from none: ``{}`` when taken, else the seconds each
         bucket that had no token needs until it has one."""
         try:
-            return await self._take(buckets)
+            return await self._bounded(self._take(buckets))
         except Exception as exc:  # the database is down or busy: this process's buckets
             self._warn(exc)
             return self._take_locally(buckets)
@@ -85,11 +97,32 @@ class SharedAllowances:
     async def give_back(self, buckets: Sequence[Bucket]) -> None:
         """Return the token a take took (what it paid for was not a failure after all)."""
         try:
-            await self._give_back([b.key for b in buckets])
+            await self._bounded(self._give_back([b.key for b in buckets]))
         except Exception as exc:
             self._warn(exc)
             for bucket in buckets:
                 self._local_buckets(bucket).give_back(bucket.key)
+
+    async def close(self) -> None:
+        """Wait for the statements that were given up on (they hold database connections)."""
+        await asyncio.gather(*self._late, return_exceptions=True)
+
+    async def _bounded(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work``'s result, or TimeoutError after ``timeout`` seconds. The work goes on
+        aside (a statement on a database thread cannot be stopped, and its rollback would wait
+        for it): at worst it counts once more, later."""
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self._timeout)
+        except TimeoutError:
+            self._late.add(task)
+            task.add_done_callback(self._forget_late)
+            raise
+
+    def _forget_late(self, task: asyncio.Future[Any]) -> None:
+        self._late.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: its failure was already answered for
 
     async def prune(self) -> None:
         """Delete the rows whose bucket is full again (they are what a missing row means)."""

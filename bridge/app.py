@@ -169,6 +169,7 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
         pruning.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await pruning
+        await allowances.close()
         await directory.stop()
         authenticator.close()
 

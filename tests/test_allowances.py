@@ -4,6 +4,8 @@ database does not answer."""
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -79,5 +81,29 @@ async def test_without_the_database_the_process_counts(tmp_path: Path) -> None:
         assert list(outcomes[2]) == ["a"]
         await shared.give_back([bucket])
         assert await shared.take([bucket]) == {}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_lock_held_elsewhere_is_not_waited_for(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """An admin's SQLite shell holding the write lock: the process counts on its own at once,
+    not after the busy timeout."""
+    path = tmp_path / "bridge.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as admin:
+            await admin.exec_driver_sql("BEGIN IMMEDIATE")
+            shared = SharedAllowances(executor(engine), "sqlite", timeout=0.2)
+            bucket = Bucket("a", 1 / 60, 1)
+            started = time.monotonic()
+            outcomes = [await shared.take([bucket]) for _ in range(2)]
+            assert time.monotonic() - started < 2.0  # the busy timeout is 5 s
+            assert outcomes[0] == {} and list(outcomes[1]) == ["a"]
+            await admin.rollback()
+        await shared.close()  # the takes given up on are done now
+        assert await rows(engine) == ["a"]  # they counted, late
     finally:
         await engine.dispose()
