@@ -12,11 +12,13 @@ shared address (an office NAT, a reverse proxy) does not lock out everyone there
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from bridge.allowances import SharedAllowances
 
 MAX_KEYS = 100_000  # buckets kept; the least recently used go first
+RESERVING_PER_ADDRESS = 2  # failed-login reservations of one address at the database at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,30 @@ class TokenBuckets:
         return bucket
 
 
+class Turns:
+    """At most ``per_key`` holders at a time for each key; others of that key wait their turn
+    (in order), other keys do not wait for them."""
+
+    def __init__(self, per_key: int) -> None:
+        self._per_key = per_key
+        self._keys: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[None]:
+        entry = self._keys.get(key)
+        if entry is None:
+            entry = self._keys[key] = (asyncio.Semaphore(self._per_key), [0])
+        semaphore, users = entry
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._keys[key]
+
+
 def refuse(wait: float, message: str, error_id: str) -> RateLimited:
     return RateLimited(message, retry_after=max(1, math.ceil(wait)), error_id=error_id)
 
@@ -111,10 +138,14 @@ class FailedLogins:
         self._allowances = allowances
         self._per_name = per_name
         self._per_address = per_address
+        self._turns = Turns(RESERVING_PER_ADDRESS)
 
     async def reserve(self, address: str, username: str) -> None:
-        """Take one attempt's tokens, or RateLimited (too-many-logins) without taking any."""
-        waits = await self._allowances.take(self._buckets(address, username))
+        """Take one attempt's tokens, or RateLimited (too-many-logins) without taking any.
+        An address reserves a few at a time: a flood from one address waits for its own
+        turns, and a login from another does not queue for the database behind all of it."""
+        async with self._turns.turn(address):
+            waits = await self._allowances.take(self._buckets(address, username))
         if waits:
             raise refuse(
                 max(waits.values()), "Too many failed logins; try again later", "too-many-logins"

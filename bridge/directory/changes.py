@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 SAFETY_POLL_SECONDS = 1.0
+QUICK_CONNECTIONS = 4  # PostgreSQL connections for rate limit counts, per process
 
 
 class ChangeDetector(Protocol):
@@ -214,12 +215,15 @@ class PostgresChangeDetector:
 
     def _quick_engine(self) -> AsyncEngine:
         """Connections whose commits do not wait for the WAL to reach the disk (an fsync
-        costs more than the statement), in autocommit."""
+        costs more than the statement), in autocommit. A few, kept open: a burst of checks
+        (a flood of logins) waits its turn for one rather than opening more, which would cost
+        each of them, and whoever comes after, a new connection's time."""
         if self._quick is None:
             self._quick = create_async_engine(
                 self._engine.url,
                 isolation_level="AUTOCOMMIT",
-                pool_size=2,
+                pool_size=QUICK_CONNECTIONS,
+                max_overflow=0,
                 connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
         return self._quick
