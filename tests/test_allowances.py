@@ -17,6 +17,8 @@ from bridge.allowances import SharedAllowances
 from bridge.db import create_engine
 from bridge.limits import Bucket
 
+LONG = 60.0
+
 
 def executor(engine: AsyncEngine) -> Any:
     async def execute(statement: Any, params: dict[str, Any]) -> list[Any]:
@@ -27,6 +29,12 @@ def executor(engine: AsyncEngine) -> Any:
     return execute
 
 
+def shared_on(engine: AsyncEngine, now: list[float]) -> SharedAllowances:
+    """Counting in ``engine``'s database at the time ``now[0]``; never giving up on it (the
+    giving up has a test of its own)."""
+    return SharedAllowances(executor(engine), engine.dialect.name, lambda: now[0], timeout=LONG)
+
+
 async def rows(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as connection:
         result = await connection.execute(sa.text("SELECT key FROM allowances ORDER BY key"))
@@ -35,7 +43,7 @@ async def rows(engine: AsyncEngine) -> list[str]:
 
 async def test_a_bucket_refills_at_its_rate(admin_engine: AsyncEngine) -> None:
     now = [1000.0]
-    shared = SharedAllowances(executor(admin_engine), admin_engine.dialect.name, lambda: now[0])
+    shared = shared_on(admin_engine, now)
     a = Bucket("a", 0.5, 2)
     assert [await shared.take([a]), await shared.take([a])] == [{}, {}]
     assert await shared.take([a]) == {"a": pytest.approx(2.0)}  # a token every 2 s
@@ -52,7 +60,7 @@ async def test_a_bucket_refills_at_its_rate(admin_engine: AsyncEngine) -> None:
 
 async def test_two_buckets_give_a_token_each_or_none(admin_engine: AsyncEngine) -> None:
     now = [1000.0]
-    shared = SharedAllowances(executor(admin_engine), admin_engine.dialect.name, lambda: now[0])
+    shared = shared_on(admin_engine, now)
     actions, calls = Bucket("action:x", 1.0, 3), Bucket("originate:x", 1 / 60, 1)
     assert await shared.take([actions, calls]) == {}
     assert set(await shared.take([actions, calls])) == {"originate:x"}
@@ -64,7 +72,7 @@ async def test_two_buckets_give_a_token_each_or_none(admin_engine: AsyncEngine) 
 
 async def test_full_buckets_are_pruned(admin_engine: AsyncEngine) -> None:
     now = [1000.0]
-    shared = SharedAllowances(executor(admin_engine), admin_engine.dialect.name, lambda: now[0])
+    shared = shared_on(admin_engine, now)
     await shared.take([Bucket("fast", 1.0, 2), Bucket("slow", 0.01, 2)])
     now[0] += 2.0
     await shared.prune()
@@ -72,9 +80,11 @@ async def test_full_buckets_are_pruned(admin_engine: AsyncEngine) -> None:
 
 
 async def test_without_the_database_the_process_counts(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'bridge.db'}")
+    broken = tmp_path / "bridge.db"
+    broken.write_bytes(b"not a database, whatever it was " * 128)
+    engine = create_engine(f"sqlite+aiosqlite:///{broken}")
     try:
-        shared = SharedAllowances(executor(engine), "sqlite")
+        shared = SharedAllowances(executor(engine), "sqlite", timeout=LONG)
         bucket = Bucket("a", 1 / 60, 2)
         outcomes = [await shared.take([bucket, Bucket("b", 1.0, 5)]) for _ in range(3)]
         assert outcomes[:2] == [{}, {}]
