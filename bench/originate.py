@@ -54,6 +54,8 @@ async def bridge_latencies(pbx: SimulatedPbx, count: int, cpu: int | None) -> li
             port,
             BRIDGE_LIMITS_ORIGINATE_PER_MINUTE="10000000",
             BRIDGE_LIMITS_ORIGINATE_BURST="10000000",
+            BRIDGE_LIMITS_ACTIONS_PER_MINUTE="10000000",  # every action counts here too
+            BRIDGE_LIMITS_ACTIONS_BURST="10000000",
         )
         bridge = await start_process(["-m", "bridge", "serve"], env, cpu)
         try:

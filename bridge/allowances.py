@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Execute = Callable[[Any, dict[str, Any]], Awaitable[list[Any]]]
+ExecuteSql = Callable[[str, dict[str, Any]], Awaitable[list[Any]]]
 WARN_EVERY = 60.0  # seconds between warnings that the database does not answer
 # How long an action or a login waits for the database (an admin's shell holding SQLite's write
 # lock, say) before this process counts on its own.
@@ -36,19 +37,19 @@ WAIT_SECONDS = 1.0
 
 _table = cast(sa.Table, models.Allowance.__table__)
 # The take is hand-written SQL, one text per dialect and number of buckets, built of constants
-# only (every value is a bind parameter): a multi-row Core UPSERT is compiled anew each time,
-# which costs more than the database's answer, on the path of every action.
+# only (every value is a parameter), run on the driver's own connection (``execute_sql``): on
+# the path of every action, SQLAlchemy's compiling and adapting cost more than the database.
 FUNCTIONS = {"postgresql": ("LEAST", "GREATEST"), "sqlite": ("min", "max")}
 
 
-def _take_sql(dialect: str, count: int) -> sa.TextClause:
+def _take_sql(dialect: str, count: int) -> str:
     least, greatest = FUNCTIONS.get(dialect, FUNCTIONS["sqlite"])
     refilled = (
         f"{least}(excluded.burst, allowances.tokens"
         f" + {greatest}(excluded.updated - allowances.updated, 0) * excluded.rate)"
     )
     rows = ", ".join(f"(:key{i}, :tokens{i}, :now, :rate{i}, :burst{i})" for i in range(count))
-    return sa.text(
+    return (
         f"INSERT INTO allowances (key, tokens, updated, rate, burst) VALUES {rows} "  # noqa: S608
         f"ON CONFLICT (key) DO UPDATE SET tokens = {refilled} - 1.0, "
         f"updated = {greatest}(allowances.updated, excluded.updated), "
@@ -66,21 +67,24 @@ def _greatest(a: Any, b: Any) -> Any:
 
 
 class SharedAllowances:
-    """Token buckets in the ``allowances`` table, through ``execute`` (one committed statement
-    each, on a connection whose writes do not count as directory changes)."""
+    """Token buckets in the ``allowances`` table, through ``execute`` (SQLAlchemy statements)
+    and ``execute_sql`` (the take), one committed statement each, on connections whose writes
+    do not count as directory changes."""
 
     def __init__(
         self,
         execute: Execute,
+        execute_sql: ExecuteSql,
         dialect: str,
         clock: Callable[[], float] = time.time,
         timeout: float = WAIT_SECONDS,
     ) -> None:
         self._execute = execute
+        self._execute_sql = execute_sql
         self._timeout = timeout
         self._late: set[asyncio.Future[Any]] = set()
         self._dialect = dialect
-        self._statements: dict[int, sa.TextClause] = {}
+        self._statements: dict[int, str] = {}
         self._clock = clock
         self._local: dict[tuple[float, int], TokenBuckets] = {}
         self._warned = -WARN_EVERY
@@ -138,7 +142,7 @@ class SharedAllowances:
             params[f"tokens{i}"] = bucket.burst - 1.0  # a new bucket, less the token taken
             params[f"rate{i}"] = float(bucket.rate)
             params[f"burst{i}"] = float(bucket.burst)
-        rows = await self._execute(self._take_statement(len(buckets)), params)
+        rows = await self._execute_sql(self._take_statement(len(buckets)), params)
         taken = {row[0] for row in rows}
         if len(taken) == len(buckets):
             return {}
@@ -172,7 +176,7 @@ class SharedAllowances:
         )
         await self._execute(statement, {})
 
-    def _take_statement(self, count: int) -> sa.TextClause:
+    def _take_statement(self, count: int) -> str:
         statement = self._statements.get(count)
         if statement is None:
             statement = self._statements[count] = _take_sql(self._dialect, count)

@@ -141,7 +141,9 @@ async def directory_ctx(app: web.Application) -> AsyncIterator[None]:
     limits = settings.limits
     # counted in the database, on writes that are not directory changes: one limit for every
     # process and host of one database
-    allowances = SharedAllowances(directory.execute_quickly, engine.dialect.name)
+    allowances = SharedAllowances(
+        directory.execute_quickly, directory.execute_sql_quickly, engine.dialect.name
+    )
     idempotency = IdempotencyKeys(
         directory.execute_aside,
         engine.dialect.name,

@@ -29,10 +29,20 @@ def executor(engine: AsyncEngine) -> Any:
     return execute
 
 
+def on(engine: AsyncEngine, **kwargs: Any) -> SharedAllowances:
+    """Counting in ``engine``'s database (the take's SQL through SQLAlchemy: the same text)."""
+    execute = executor(engine)
+
+    async def execute_sql(sql: str, params: dict[str, Any]) -> list[Any]:
+        return await execute(sa.text(sql), params)  # type: ignore[no-any-return]
+
+    return SharedAllowances(execute, execute_sql, engine.dialect.name, **kwargs)
+
+
 def shared_on(engine: AsyncEngine, now: list[float]) -> SharedAllowances:
     """Counting in ``engine``'s database at the time ``now[0]``; never giving up on it (the
     giving up has a test of its own)."""
-    return SharedAllowances(executor(engine), engine.dialect.name, lambda: now[0], timeout=LONG)
+    return on(engine, clock=lambda: now[0], timeout=LONG)
 
 
 async def rows(engine: AsyncEngine) -> list[str]:
@@ -84,7 +94,7 @@ async def test_without_the_database_the_process_counts(tmp_path: Path) -> None:
     broken.write_bytes(b"not a database, whatever it was " * 128)
     engine = create_engine(f"sqlite+aiosqlite:///{broken}")
     try:
-        shared = SharedAllowances(executor(engine), "sqlite", timeout=LONG)
+        shared = on(engine, timeout=LONG)
         bucket = Bucket("a", 1 / 60, 2)
         outcomes = [await shared.take([bucket, Bucket("b", 1.0, 5)]) for _ in range(3)]
         assert outcomes[:2] == [{}, {}]
@@ -106,7 +116,7 @@ async def test_a_write_lock_held_elsewhere_is_not_waited_for(
     try:
         async with engine.connect() as admin:
             await admin.exec_driver_sql("BEGIN IMMEDIATE")
-            shared = SharedAllowances(executor(engine), "sqlite", timeout=0.2)
+            shared = on(engine, timeout=0.2)
             bucket = Bucket("a", 1 / 60, 1)
             started = time.monotonic()
             outcomes = [await shared.take([bucket]) for _ in range(2)]

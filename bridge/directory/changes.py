@@ -10,7 +10,9 @@ read once a second as a safety net (a notification can be lost with its connecti
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
+import re
 import time
 from typing import Any, Protocol
 
@@ -46,6 +48,11 @@ class ChangeDetector(Protocol):
         """One statement on tables that are not the directory's, committed at once, without
         counting as a change; its rows (RETURNING), if any. ``durable=False``: the commit need
         not wait for the disk (a rate limit's count may lose its last moment in a crash)."""
+
+    async def execute_sql(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        """Like ``execute(..., durable=False)``, for hand-written SQL (``:name`` parameters)
+        run on the driver's own connection: nothing between it and the database, for the one
+        statement on the path of every action (a rate limit's take)."""
 
 
 def detector_for(engine: AsyncEngine) -> ChangeDetector:
@@ -105,6 +112,20 @@ class SqliteChangeDetector:
                 await self._connection.commit()
             except BaseException:
                 await self._connection.rollback()
+                raise
+            return rows
+
+    async def execute_sql(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        # aiosqlite itself: one trip to its thread for the statement and its rows, one for the
+        # commit (SQLAlchemy's adapter makes four or five); sqlite3 takes :name parameters
+        async with self._lock:
+            assert self._connection is not None
+            raw: Any = (await self._connection.get_raw_connection()).driver_connection
+            try:
+                rows = list(await raw.execute_fetchall(sql, params))
+                await raw.commit()
+            except BaseException:
+                await raw.rollback()
                 raise
             return rows
 
@@ -213,6 +234,13 @@ class PostgresChangeDetector:
             result = await connection.execute(statement, params)
             return list(result.all()) if result.returns_rows else []
 
+    async def execute_sql(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        # asyncpg itself, which prepares the statement once per connection and keeps it
+        positional, names = _positional(sql)
+        async with self._quick_engine().connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            return list(await raw.fetch(positional, *(params[name] for name in names)))
+
     def _quick_engine(self) -> AsyncEngine:
         """Connections whose commits do not wait for the WAL to reach the disk (an fsync
         costs more than the statement), in autocommit. A few, kept open: a burst of checks
@@ -224,6 +252,7 @@ class PostgresChangeDetector:
                 isolation_level="AUTOCOMMIT",
                 pool_size=QUICK_CONNECTIONS,
                 max_overflow=0,
+                pool_reset_on_return=None,  # autocommit: there is never anything to roll back
                 connect_args={"server_settings": {"synchronous_commit": "off"}},
             )
         return self._quick
@@ -241,3 +270,20 @@ class PostgresChangeDetector:
         self._version = result.scalar()
         await self._connection.rollback()
         return self._version
+
+
+_NAMED = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@functools.lru_cache(maxsize=64)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """``:name`` parameters as PostgreSQL's ``$1``...: the SQL, and the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _NAMED.sub(number, sql), tuple(names)

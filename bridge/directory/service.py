@@ -99,6 +99,11 @@ class DirectoryService:
         """``execute_aside`` without waiting for the disk (rate limit counts)."""
         return await self._detector.execute(statement, params, durable=False)
 
+    async def execute_sql_quickly(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        """Hand-written SQL (``:name`` parameters) on the driver's own connection, committed
+        without waiting for the disk: the one statement on the path of every action."""
+        return await self._detector.execute_sql(sql, params)
+
     async def wait_for_version(self, version: int) -> Snapshot:
         """Wait until a snapshot at least as new as ``version`` is current (tests, tooling)."""
         async with self._reloaded:
