@@ -45,9 +45,15 @@ BANNER = """
 
 
 def demo_pbx_config() -> PbxConfig:
-    """The simulated PBX behind the demo: the people's phones, and queue ``support``."""
-    ring = [("Answer", ""), ("Wait", "30"), ("Hangup", "")]
-    phones = {number: Extension(list(ring), f"PJSIP/{number}") for number, _, _ in PEOPLE}
+    """The simulated PBX behind the demo: the people's phones, and queue ``support``.
+
+    As on FreePBX, a person's number dials their phone (``Dial(PJSIP/<n>)``), so a call or a
+    blind transfer to 4226 rings ``PJSIP/4226`` (``pjsip/blind_transfer_sip``); any other number
+    is answered by the PBX itself."""
+    phones = {
+        number: Extension([("Dial", f"PJSIP/{number},30")], f"PJSIP/{number}")
+        for number, _, _ in PEOPLE
+    }
     phones["_X."] = Extension([("Answer", ""), ("Wait", "10"), ("Hangup", "")])
     members = [QueueMember(f"PJSIP/{n}", name) for n, _, name in PEOPLE[:2]]
     return PbxConfig(

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import aiohttp
 
+from bridge.demo import demo_pbx_config
+from bridge.pbxsim import SimulatedPbx
+from tests.pbxsim.flows import Watcher, listed
 from tests.support import free_port
 from tests.test_serve import stopped_at_the_end
 
@@ -90,3 +93,37 @@ async def wait_until_up(port: int) -> None:
             except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.05)  # waiting for another process to listen
+
+
+async def test_the_demo_pbx_rings_the_phone_a_caller_is_transferred_to() -> None:
+    """As on FreePBX (``pjsip/blind_transfer_sip``): a BlindTransfer sends the caller to the
+    number's extension, which dials that phone, so the new leg is ``PJSIP/4226-...``."""
+    async with SimulatedPbx(login_failure_delay=0.01, config=demo_pbx_config()) as pbx:
+        watcher = await Watcher.connect(pbx)
+        try:
+            async with asyncio.timeout(5):
+                call = pbx.inbound_call("5551234", "18005550000", "PJSIP/4225")
+                anna = call.callee
+                assert anna is not None and call.bridge is not None
+                await watcher.fence()
+                during = await watcher.action(
+                    "BlindTransfer", Channel=anna.name, Context="from-internal", Exten="4226"
+                )
+                channels = await watcher.action("CoreShowChannels")
+        finally:
+            await watcher.close()
+    trunk = call.caller
+    assert any(m.get("Message") == "Transfer succeeded" for m in during)
+    [dialled] = [m for m in during if m.get("Event") == "DialBegin"]
+    assert dialled["Channel"] == trunk.name
+    assert dialled["DestChannel"].startswith("PJSIP/4226-")
+    shown = {m["Channel"]: m["BridgeId"] for m in listed(channels, "CoreShowChannel")}
+    assert set(shown) == {trunk.name, dialled["DestChannel"]}
+    assert shown[trunk.name] == shown[dialled["DestChannel"]] != ""
+
+
+async def test_the_demo_pbx_rings_the_phone_of_an_internal_number() -> None:
+    async with SimulatedPbx(login_failure_delay=0.01, config=demo_pbx_config()) as pbx:
+        call = pbx.place_call("PJSIP/4224", "4226")
+    assert call.callee is not None and call.callee.name.startswith("PJSIP/4226-")
+    assert call.answered
