@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
-from tests.support import free_port
+from bridge import demo
+from bridge.keys import live_key
+from bridge.pbxsim import SimulatedPbx
+from tests.api.test_event_stream import WS
+from tests.conftest import StartBridge
+from tests.pbx import FAST_AMI
+from tests.support import P, basic, free_port, poll_until
 from tests.test_serve import stopped_at_the_end
 
 # The curl lines of the iSymphony 3.2 "Extensions" page, as the page prints them.
@@ -89,3 +97,36 @@ async def wait_until_up(port: int) -> None:
             except aiohttp.ClientConnectionError:
                 pass
             await asyncio.sleep(0.05)  # waiting for another process to listen
+
+
+async def test_the_demo_queue_has_callers_answered_and_abandoned(
+    start_bridge: StartBridge, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    async with SimulatedPbx("bridge", demo.AMI_SECRET, config=demo.demo_pbx_config()) as pbx:
+        await demo.seed_demo(url, pbx.port)
+        client = await start_bridge(database={"url": url}, ami=FAST_AMI)
+        credentials = basic(demo.ACCOUNT, demo.PASSWORD)
+        ws = await client.ws_connect(WS, headers=credentials)
+        assert json.loads((await ws.receive(timeout=5)).data) == {"type": "ready"}
+        await poll_until(lambda: any(s.synced for s in client.app[live_key]))
+        traffic = demo.QueueTraffic(every=0.1, wait=0.3, talk=0.2)
+        player = asyncio.create_task(demo.play_queue_callers(pbx, traffic))
+        calls = f"{P}/coreServers/{demo.CORE_SERVER}/queues/{demo.QUEUE}/calls"
+        waiting: list[Any] = []
+        reasons: set[str] = set()
+        try:
+            async with asyncio.timeout(10):
+                while not (waiting and {"answered", "abandoned"} <= reasons):
+                    event = json.loads((await ws.receive()).data)
+                    if event["type"] == "queue.callerJoin" and not waiting:
+                        async with client.get(calls, headers=credentials) as response:
+                            waiting = await response.json()
+                        assert waiting[0]["did"] == demo.DID
+                    elif event["type"] == "queue.callerLeave":
+                        reasons.add(event["reason"])
+        finally:
+            player.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await player
+            await ws.close()
