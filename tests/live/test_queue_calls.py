@@ -66,7 +66,14 @@ async def test_waiting_callers_an_abandon_and_an_answer(
     bob_id = dynamic_agent_id(pbx_world.cs, pbx_world.queues["support"], "PJSIP/101")
     bob = await get(client, f"{queue}/agents/{bob_id}")
     assert (bob["dynamic"], bob["extensionId"], bob["name"]) == (False, pbx_world.ext["101"], "Bob")
-    assert bob["id"] in [a["id"] for a in await get(client, f"{queue}/agents")]
+    listed = {a["interface"]: a for a in await get(client, f"{queue}/agents")}
+    assert listed["PJSIP/101"]["id"] == bob["id"]
+    # PJSIP/100 has a row in agents: listed once, with the row's id and name
+    assert [a["interface"] for a in await get(client, f"{queue}/agents")].count("PJSIP/100") == 1
+    assert (listed["PJSIP/100"]["id"], listed["PJSIP/100"]["name"]) == (
+        pbx_world.agents["alice"],
+        "Alice agent",
+    )
     alice = await get(client, alice_path)
     assert (alice["paused"], alice["pausedReason"], alice["pausedSince"]) == (False, None, None)
     assert (alice["callsTaken"], alice["lastCallEnd"], alice["inCall"]) == (0, None, False)
