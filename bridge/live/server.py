@@ -2,7 +2,7 @@
 
 Until the first sync after a (re)connect, and whenever the link is down, values read as unknown
 (``dnd`` None, device state ``UNKNOWN``, no channels, agents' ``paused`` None and ``state``
-``UNKNOWN``): never stale-but-confident. ``version`` moves on every change, so answers that
+``UNKNOWN``, no waiting callers): never stale-but-confident. ``version`` moves on every change, so answers that
 include live values can be cached per version.
 """
 

@@ -208,3 +208,35 @@ async def test_a_resync_keeps_who_waits_since_when(
     body = await get(client, queue_path(pbx_world))
     assert (body["callsWaiting"], body["longestWaitSince"]) == (2, before[0]["waitingSince"])
     await ws.close()
+
+
+async def test_why_a_caller_left_when_queue_gives_up_on_it(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """Queue() lets a caller go with QUEUESTATUS (its timeout here) just after the leave; a
+    leave that nothing explains is ``left``."""
+    client = await started(start_bridge, pbx)
+    ws = await open_stream(client)
+    for interface in ("PJSIP/100", "PJSIP/101"):
+        pbx.pause_queue_member("support", interface, True)
+    late = pbx.queue_call("+15550001111", "support", "PJSIP/100", answer=False)
+    silent = pbx.queue_call("+15550002222", "support", "PJSIP/100", answer=False)
+    for _ in range(2):
+        await next_event(ws, "queue.callerJoin")
+    for call_, status in ((late, "TIMEOUT"), (silent, None)):
+        caller = call_.caller
+        pbx.push_event([
+            ("Event", "QueueCallerLeave"), ("Channel", caller.name),
+            ("Uniqueid", caller.uniqueid), ("Queue", "support"), ("Position", "1"),
+            ("Count", "1"),
+        ])  # fmt: skip
+        if status:
+            pbx.push_event([
+                ("Event", "VarSet"), ("Channel", caller.name), ("Uniqueid", caller.uniqueid),
+                ("Variable", "QUEUESTATUS"), ("Value", status),
+            ])  # fmt: skip
+        left = await next_event(ws, "queue.callerLeave")
+        assert left["call"]["id"] == caller.uniqueid
+        assert left["reason"] == ("timeout" if status else "left")
+    assert await calls_of(client, pbx_world) == []
+    await ws.close()
