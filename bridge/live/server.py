@@ -2,8 +2,8 @@
 
 Until the first sync after a (re)connect, and whenever the link is down, values read as unknown
 (``dnd`` None, device state ``UNKNOWN``, no channels, agents' ``paused`` None and ``state``
-``UNKNOWN``, no waiting callers): never stale-but-confident. ``version`` moves on every change, so answers that
-include live values can be cached per version.
+``UNKNOWN``, no waiting callers): never stale-but-confident. ``version`` moves on every
+change, so answers that include live values can be cached per version.
 """
 
 from __future__ import annotations
