@@ -81,3 +81,30 @@ def test_queue_status_gives_the_waiting_callers() -> None:
     assert nameless.since > bob.since
     agent = agent_live(live, *MEMBER)
     assert (agent["paused"], agent["callsTaken"], agent["inCall"]) == (True, 2, False)
+
+
+def test_a_pause_reason_from_events_and_from_queue_status() -> None:
+    """``queue_pause_reason``: paused for lunch, QueueStatus while paused, unpaused."""
+    live, updater = synced_live()
+    pauses = [e for e in events_of("queue_pause_reason") if e.get("Event") == "QueueMemberPause"]
+    assert len(pauses) == 2
+    updater("cs", pauses[0])
+    paused = agent_live(live, *MEMBER)
+    assert (paused["paused"], paused["pausedReason"]) == (True, "lunch")
+    assert paused["pausedSince"] == iso_utc(1795990986)
+    updater("cs", pauses[1])
+    assert agent_live(live, *MEMBER)["pausedReason"] is None
+
+    messages = AmiParser().feed(load("queue_pause_reason").server_bytes)
+    members = [
+        m for m in messages if m.get("ActionID") == "qs-1" and m.get("Event") == "QueueMember"
+    ]
+    resynced, updater = synced_live()
+    updater.begin_sync()
+    updater.finish_sync({}, [], [], [], members)
+    again = agent_live(resynced, *MEMBER)
+    assert (again["paused"], again["pausedReason"], again["pausedSince"]) == (
+        True,
+        "lunch",
+        iso_utc(1795990986),
+    )
