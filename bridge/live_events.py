@@ -133,11 +133,10 @@ class LiveEvents:
             "coreServerId": index.entry.id,
             "queueId": queue.id,
             "call": waiting_call_json(call, index),
-            **queue_live(live, call.queue),
+            "callsWaiting": queue_live(live, call.queue)["callsWaiting"],
         }
         if kind == "queue.callerLeave":
             event["reason"] = call.outcome or "left"
-        del event["longestWaitSince"]
         self._say(live.core_server_id, event, _queue_visible(queue), None)
 
     def _start(self, live: ServerLive, channel: ChannelInfo) -> None:
