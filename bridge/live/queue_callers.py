@@ -113,7 +113,7 @@ def rebuild_callers(
 
 def _dialled(channel: ChannelInfo | None) -> dict[str, str]:
     """What the caller's channel dialled first, and its device (the DID, for an outside
-    caller: see ``bridge.api.queue_calls``)."""
+    caller: see :func:`waiting_call_json`)."""
     if channel is None:
         return {"dialled": "", "device": ""}
     dialled = channel.first_exten if channel.first_exten not in NOT_DIALLED else ""
