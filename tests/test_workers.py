@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import socket
 import sys
@@ -15,14 +16,16 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bridge.migrate import head_revision
 from bridge.pbxsim import SimulatedPbx
 from tests.api.test_event_stream import device_state
-from tests.support import P, Seed, basic, free_port
+from tests.support import P, Seed, basic, free_port, poll_until
 from tests.test_serve import NotifySocket, start_serve, stopped_at_the_end
 from tests.world import World
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 ADMIN = basic("admin", "admin-pw")
+HEAD = head_revision()
 
 
 async def worker_of(session: aiohttp.ClientSession, url: str) -> tuple[str, dict[str, object]]:
@@ -234,3 +237,56 @@ async def test_sigterm_drains_every_worker_and_exits_0(
             process.kill()
             await process.wait()
         notify.close()
+
+
+@SQLITE
+async def test_a_worker_that_keeps_failing_waits_longer_each_time(
+    pbx_world: World, seed: Seed, pbx: SimulatedPbx, database_url: str, tmp_path: Path
+) -> None:
+    notify = NotifySocket(tmp_path / "notify")
+    try:
+        async with two_workers(database_url, tmp_path, notify) as (port, log, _process):
+            url = f"http://127.0.0.1:{port}{P}/coreServers/{pbx_world.cs}"
+            async with aiohttp.ClientSession() as session:
+                victim, survivor = sorted(await workers_answering(session, url, 2))
+                # a new worker now refuses the database (as after a botched downgrade)
+                await seed.sql("UPDATE alembic_version SET version_num = '0001'")
+                os.kill(int(victim.split("/")[1]), signal.SIGKILL)
+                async with asyncio.timeout(60):
+                    while log.read_text().count("exited with code 2") < 3:
+                        assert (await worker_of(session, url))[0] == survivor
+                        await asyncio.sleep(0.1)
+                await seed.sql("UPDATE alembic_version SET version_num = :head", head=HEAD)
+                after = await workers_answering(session, url, 2)
+                assert survivor in after and victim not in after
+    finally:
+        notify.close()
+    pauses = re.findall(r"starting it again in ([0-9.]+) s", log.read_text())
+    assert [float(pause) for pause in pauses[:4]] == [0.5, 1.0, 2.0, 4.0]
+
+
+@SQLITE
+async def test_workers_stop_when_the_supervisor_is_gone(
+    pbx_world: World, pbx: SimulatedPbx, database_url: str, tmp_path: Path
+) -> None:
+    notify = NotifySocket(tmp_path / "notify")
+    log = tmp_path / "bridge.log"
+    port = free_port()
+    process = await start_serve(database_url, port, notify, log, BRIDGE_HTTP_WORKERS="2")
+    try:
+        async with asyncio.timeout(60):
+            assert (await notify.receive()).startswith("READY=1")
+        async with asyncio.timeout(10):
+            await pbx.wait_for_logins(2)
+        process.kill()
+        await process.wait()
+        async with asyncio.timeout(30):
+            await pbx.wait_for_action("Logoff", count=2)  # each drained and logged off
+            await poll_until(lambda: log.read_text().count("stopped") == 2, 0.05)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        notify.close()
+    with pytest.raises(ConnectionRefusedError):  # nothing listens any more
+        await asyncio.open_connection("127.0.0.1", port)
