@@ -6,7 +6,7 @@ SIGINT; then it closes every worker's stdin, which each takes as its SIGTERM (it
 requests and event streams and logs off AMI), and exits 0 when they all exit 0. SIGHUP reopens
 its log file and is passed on to the workers. A worker that dies is logged and started again,
 after a pause that doubles while it keeps dying young, so a crash loop does not spin. A worker
-that fails before all are ready fails the start, with its exit code.
+whose first process ends before it listens fails the start, with its exit code.
 """
 
 from __future__ import annotations
@@ -48,40 +48,39 @@ class WorkerSlot:
         self._serving = False  # its process now listens (and handles SIGHUP)
         self._pause = 0.0
 
-    async def run(self, all_listening: asyncio.Event) -> int:
-        """Until the stop: then the last process's exit code. Before ``all_listening``, the
-        exit code (never 0) of a process that died."""
+    async def run(self) -> int:
+        """Until the stop: then the last process's exit code. If the first process ends
+        before it listens, its exit code (never 0): the start failed."""
         loop = asyncio.get_running_loop()
         while True:
             started = loop.time()
-            process = self.process = await self._start()
-            if await _listens(process):
-                self._serving = True
-                self.listening.set()
-            code = await process.wait()
-            self.process, self._serving = None, False
+            code, death = await self._run_once()
             if self._stopping.is_set():
                 return code
-            if not all_listening.is_set():
+            if not self.listening.is_set():
                 return code if code > 0 else 1
             lived = loop.time() - started
-            self._pause = (
-                RESTART_MIN if lived >= STABLE_SECONDS else min(self._pause * 2, RESTART_MAX)
-            )
-            self._pause = max(self._pause, RESTART_MIN)
-            log.error(
-                "worker %d (pid %d) %s after %.1f s; starting it again in %.1f s",
-                self.index,
-                process.pid,
-                _death(code),
-                lived,
-                self._pause,
-            )
+            young = lived < STABLE_SECONDS and self._pause > 0
+            self._pause = min(self._pause * 2, RESTART_MAX) if young else RESTART_MIN
+            log.error("%s after %.1f s; starting it again in %.1f s", death, lived, self._pause)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._pause):
                     await self._stopping.wait()
             if self._stopping.is_set():
                 return 0
+
+    async def _run_once(self) -> tuple[int, str]:
+        """Start a process and wait for its end: its exit code, and its death in words."""
+        try:
+            process = self.process = await self._start()
+        except OSError as exc:  # out of memory or processes, say
+            return 1, f"worker {self.index} could not be started ({exc.strerror})"
+        if await _listens(process):
+            self._serving = True
+            self.listening.set()
+        code = await process.wait()
+        self.process, self._serving = None, False
+        return code, f"worker {self.index} (pid {process.pid}) {_death(code)}"
 
     def stop(self) -> None:
         """Close the worker's stdin: it drains and exits."""
@@ -161,19 +160,18 @@ async def supervise(settings: Settings) -> int:
     if problem is not None:
         print(f"bridge: {problem}", file=sys.stderr)
         return 2
-    http, stopping, all_listening = settings.http, asyncio.Event(), asyncio.Event()
+    http, stopping = settings.http, asyncio.Event()
     slots = [WorkerSlot(index, settings, stopping) for index in range(1, http.workers + 1)]
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: _hang_up(slots))
-    runs = [asyncio.create_task(slot.run(all_listening)) for slot in slots]
+    runs = [asyncio.create_task(slot.run()) for slot in slots]
     listening = asyncio.create_task(_all_listen(slots))
     stop = asyncio.create_task(stopping.wait())
     done, _ = await asyncio.wait({listening, stop, *runs}, return_when=asyncio.FIRST_COMPLETED)
     failure = None if stopping.is_set() else next((t.result() for t in runs if t in done), None)
     if failure is None and listening in done:
-        all_listening.set()
         where = f"http{'s' if http.tls_certificate else ''}://{http.host}:{http.port}"
         log.info("%d workers listening on %s", http.workers, where)
         systemd.notify(f"READY=1\nSTATUS={http.workers} workers listening on {where}")
