@@ -290,3 +290,29 @@ async def test_workers_stop_when_the_supervisor_is_gone(
         notify.close()
     with pytest.raises(ConnectionRefusedError):  # nothing listens any more
         await asyncio.open_connection("127.0.0.1", port)
+
+
+@SQLITE
+async def test_sighup_reopens_the_log_file_in_every_worker(
+    world: World, database_url: str, tmp_path: Path
+) -> None:
+    notify = NotifySocket(tmp_path / "notify")
+    rotated = tmp_path / "bridge.log.1"
+    try:
+        async with two_workers(database_url, tmp_path, notify) as (port, log, process):
+            log.rename(rotated)  # what logrotate does
+            process.send_signal(signal.SIGHUP)
+            written: set[str] = set()  # workers whose access lines reach the new file
+            async with aiohttp.ClientSession() as session, asyncio.timeout(30):
+                while len(written) < 2:
+                    url = f"http://127.0.0.1:{port}/healthz"
+                    async with session.get(url, headers={"Connection": "close"}) as response:
+                        worker = response.headers["X-Bridge-Worker"]
+                        request_id = response.headers["X-Request-Id"]
+                    await asyncio.sleep(0.1)  # the access log is written every 50 ms
+                    if log.exists() and request_id in log.read_text():
+                        written.add(worker)
+    finally:
+        notify.close()
+    assert "2 workers listening on" in rotated.read_text()
+    assert log.read_text().count("stopped") == 3  # the supervisor's and each worker's
