@@ -18,6 +18,8 @@ import pytest
 
 from bridge.migrate import head_revision
 from bridge.pbxsim import SimulatedPbx
+from bridge.settings import load_settings
+from bridge.workers import settings_from_json, settings_to_json
 from tests.api.test_event_stream import device_state
 from tests.support import P, Seed, basic, free_port, poll_until
 from tests.test_serve import NotifySocket, start_serve, stopped_at_the_end
@@ -316,3 +318,17 @@ async def test_sighup_reopens_the_log_file_in_every_worker(
         notify.close()
     assert "2 workers listening on" in rotated.read_text()
     assert log.read_text().count("stopped") == 3  # the supervisor's and each worker's
+
+
+def test_workers_get_the_supervisors_settings_exactly() -> None:
+    settings = load_settings(
+        None,
+        environ={
+            "BRIDGE_HTTP_WORKERS": "3",
+            "BRIDGE_HTTP_CORS_ORIGINS": "https://wall.example,https://ops.example",
+            "BRIDGE_HTTP_HEADER_TIMEOUT": "2.5",
+            "BRIDGE_METRICS_ENABLED": "true",
+            "BRIDGE_LOG_FORMAT": "json",
+        },
+    )
+    assert settings_from_json(settings_to_json(settings)) == settings
