@@ -25,6 +25,7 @@ from bridge.db import create_engine, database_problem
 from bridge.logs import configure_logging
 from bridge.serve import serve
 from bridge.settings import ConfigError, Settings, load_settings
+from bridge.supervisor import supervise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_serve(settings: Settings, _args: argparse.Namespace) -> int:
+    if settings.http.workers > 1:
+        return asyncio.run(supervise(settings))
     return asyncio.run(serve(settings))
 
 

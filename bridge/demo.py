@@ -2,14 +2,19 @@
 
 A throw-away SQLite database and a simulated Asterisk on loopback, so that every curl line of the
 iSymphony "Extensions" page works as written (account ``manager`` / ``manag3rpa55word``). Nothing
-here talks to a real phone system; the start-up banner and the core server's name say so.
+here talks to a real phone system; the start-up banner and the core server's name say so. Now
+and then a simulated outside caller rings queue ``support``, waits, and is answered or gives up
+(:func:`play_queue_callers`), so that the queue's live values move.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -33,6 +38,12 @@ AMI_SECRET = "demo-only-secret"  # noqa: S105 - a loopback simulator's secret
 # (number, username, display name) of the demo's people; the first is the page's own.
 PEOPLE = (("4224", "michaely", "Michael Y"), ("4225", "annab", "Anna B"), ("4226", "samk", "Sam K"))
 
+# Outside callers of the demo's queue traffic: (number, caller id name); "" is an unknown name.
+CALLERS = (("+15550100123", "Pat Caller"), ("+15550100456", ""), ("+15550100789", "Lee Ortiz"))
+DID = "18005550100"  # the number they dial
+
+log = logging.getLogger(__name__)
+
 BANNER = """
   ****************************************************************************
   *  bridge demo: SIMULATED PBX. No real Asterisk, no real phone calls.      *
@@ -45,9 +56,15 @@ BANNER = """
 
 
 def demo_pbx_config() -> PbxConfig:
-    """The simulated PBX behind the demo: the people's phones, and queue ``support``."""
-    ring = [("Answer", ""), ("Wait", "30"), ("Hangup", "")]
-    phones = {number: Extension(list(ring), f"PJSIP/{number}") for number, _, _ in PEOPLE}
+    """The simulated PBX behind the demo: the people's phones, and queue ``support``.
+
+    As on FreePBX, a person's number dials their phone (``Dial(PJSIP/<n>)``), so a call or a
+    blind transfer to 4226 rings ``PJSIP/4226`` (``pjsip/blind_transfer_sip``); any other number
+    is answered by the PBX itself."""
+    phones = {
+        number: Extension([("Dial", f"PJSIP/{number},30")], f"PJSIP/{number}")
+        for number, _, _ in PEOPLE
+    }
     phones["_X."] = Extension([("Answer", ""), ("Wait", "10"), ("Hangup", "")])
     members = [QueueMember(f"PJSIP/{n}", name) for n, _, name in PEOPLE[:2]]
     return PbxConfig(
@@ -126,8 +143,50 @@ def _demo_rows(ami_port: int) -> list[sa.Insert]:
     return rows
 
 
+@dataclass(frozen=True)
+class QueueTraffic:
+    """The pace of the demo's queue callers, in seconds: a caller joins ``every`` so often,
+    waits ``wait`` (while the agents ring), then is answered and talks ``talk``, except every
+    third, who gives up (abandons)."""
+
+    every: float = 20.0
+    wait: float = 12.0
+    talk: float = 15.0
+
+
+async def play_queue_callers(pbx: SimulatedPbx, traffic: QueueTraffic = QueueTraffic()) -> None:
+    """Simulated outside callers to queue ``support``, now and then, until cancelled: so that
+    ``QUEUE/calls``, the queue's ``callsWaiting`` and the agents move in the demo."""
+    callers: set[asyncio.Task[None]] = set()
+    try:
+        for turn in range(sys.maxsize):
+            await asyncio.sleep(traffic.every)
+            task = asyncio.create_task(_one_caller(pbx, traffic, turn))
+            callers.add(task)
+            task.add_done_callback(callers.discard)
+    finally:
+        for task in callers:
+            task.cancel()
+
+
+async def _one_caller(pbx: SimulatedPbx, traffic: QueueTraffic, turn: int) -> None:
+    number, name = CALLERS[turn % len(CALLERS)]
+    try:
+        call = pbx.queue_call(
+            number, "support", f"PJSIP/{PEOPLE[0][0]}", did=DID, caller_name=name, answer=False
+        )
+        await asyncio.sleep(traffic.wait)
+        if turn % 3 != 2:
+            pbx.answer(call)  # nothing happens when the agents are busy: the caller waits on
+            await asyncio.sleep(traffic.talk)
+        pbx.hangup_call(call)
+    except (LookupError, ValueError) as error:  # a member or channel an admin took away
+        log.debug("demo caller %d: %s", turn, error)
+
+
 async def run_demo(settings: Settings, port: int) -> int:
-    """``bridge serve`` (the same daemon) over the simulated PBX and a throw-away database."""
+    """``bridge serve`` (the same daemon) over the simulated PBX and a throw-away database,
+    with simulated callers waiting in the queue now and then."""
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bridge-demo-") as directory:
         url = f"sqlite+aiosqlite:///{Path(directory) / 'demo.db'}"
@@ -135,4 +194,10 @@ async def run_demo(settings: Settings, port: int) -> int:
             await seed_demo(url, pbx.port)
             demo = settings.replace(database={"url": url}, http={"port": port})
             print(BANNER.format(port=port, cs=CORE_SERVER), file=sys.stderr)
-            return await serve(demo)
+            traffic = asyncio.create_task(play_queue_callers(pbx))
+            try:
+                return await serve(demo)
+            finally:
+                traffic.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await traffic

@@ -8,7 +8,8 @@ subscriber has a bounded queue: one that falls behind is dropped (closed with
 
 Types: ``coreServer.amiStatus``, ``coreServer.synced`` (refetch after it: while a link is down
 nothing live is known), ``extension.state``, ``extension.dnd``, ``callSegment.start`` /
-``callSegment.change`` / ``callSegment.end``, ``agent.state``, ``agent.removed``; what a change
+``callSegment.change`` / ``callSegment.end``, ``agent.state``, ``agent.removed``,
+``queue.callerJoin``, ``queue.callerLeave``; what a change
 of the live state becomes (and when it becomes nothing) is :mod:`bridge.live_events`.
 """
 

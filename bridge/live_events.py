@@ -7,7 +7,10 @@ of events it arrived in (everything read from the AMI socket at once), so that i
 right about direction and the other party when Asterisk said so in the same burst (a dialled
 leg's ``Newchannel`` comes before its ``DialBegin``); a segment that ends within its burst still
 gets its start, then its end. A Local channel's two halves are one segment (see
-bridge.live.segments): no ``callSegment.end`` for a segment that was never started.
+bridge.live.segments): no ``callSegment.end`` for a segment that was never started. A caller
+that leaves a queue gets its ``queue.callerLeave`` at the end of its burst too, with the
+``reason`` Asterisk gave around the leave (answered, abandoned, timeout...; ``left`` when it
+said nothing within :data:`LEAVE_GRACE` seconds).
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bridge import access
-from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry
+from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry, QueueEntry
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.live import Change, ServerLive
-from bridge.live.agents import member_agent
+from bridge.live.agents import agent_live, member_agent
 from bridge.live.channels import ChannelInfo
+from bridge.live.queue_callers import queue_live, waiting_call_json
 from bridge.live.segments import is_hidden_half, segment, surviving_half
+from bridge.live.server import WaitingCall
 from bridge.originates import OriginateResult
 from bridge.timeutil import iso_utc
 
 Visible = Callable[[AccountEntry], bool]
+# how long a ``queue.callerLeave`` waits, after its burst, for Asterisk to say why it left
+LEAVE_GRACE = 0.5
 Publish = Callable[[dict[str, Any], Visible], None]
 
 
@@ -42,11 +49,14 @@ class LiveEvents:
         # call segments whose start waits for the end of the burst: segment id -> (live, channel)
         self._starting: dict[str, tuple[ServerLive, ChannelInfo]] = {}
         self._flush: asyncio.Handle | None = None
+        # callers that left in this burst: their ``queue.callerLeave`` waits for its reason
+        self._leaving: list[tuple[ServerLive, WaitingCall]] = []
 
     def forget(self) -> None:
         """Nobody listens: what was said before no longer counts as said."""
         self._last.clear()
         self._starting.clear()
+        self._leaving.clear()
 
     def on_change(self, live: ServerLive, change: Change) -> None:
         snapshot = self._snapshot()
@@ -55,6 +65,9 @@ class LiveEvents:
             return
         if change.kind == "channel" and change.channel is not None:
             self._on_channel(index, live, change, snapshot)
+            return
+        if change.kind == "caller" and change.caller is not None:
+            self._on_caller(live, change.caller, change.phase)
             return
         if change.kind in ("amiStatus", "synced"):
             self._last.pop(live.core_server_id, None)  # everything is said again after it
@@ -86,11 +99,45 @@ class LiveEvents:
         for event, visible, subject in _segment_events(index, live, channel, phase, snapshot):
             self._say(live.core_server_id, event, visible, subject, phase)
 
+    def _on_caller(self, live: ServerLive, call: WaitingCall, phase: str) -> None:
+        if phase == "start":
+            self._caller_event(live, call, "queue.callerJoin")
+            return
+        # Why it left is said around the leave (AgentConnect follows it in the same burst):
+        # wait for the burst's end, and a moment more when it has not been said by then.
+        self._leaving.append((live, call))
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_soon(self._start_waiting)
+
     def _start_waiting(self) -> None:
         self._flush = None
         starting, self._starting = self._starting, {}
         for live, channel in starting.values():
             self._start(live, channel)
+        leaving, self._leaving = self._leaving, []
+        loop = asyncio.get_running_loop()
+        for live, call in leaving:
+            if call.outcome:
+                self._caller_event(live, call, "queue.callerLeave")
+            else:
+                loop.call_later(LEAVE_GRACE, self._caller_event, live, call, "queue.callerLeave")
+
+    def _caller_event(self, live: ServerLive, call: WaitingCall, kind: str) -> None:
+        snapshot = self._snapshot()
+        index = snapshot.core_server(live.core_server_id)
+        queue = index.queues_by_identifier.get(call.queue) if index is not None else None
+        if index is None or queue is None or not queue.enabled:
+            return
+        event: dict[str, Any] = {
+            "type": kind,
+            "coreServerId": index.entry.id,
+            "queueId": queue.id,
+            "call": waiting_call_json(call, index),
+            "callsWaiting": queue_live(live, call.queue)["callsWaiting"],
+        }
+        if kind == "queue.callerLeave":
+            event["reason"] = call.outcome or "left"
+        self._say(live.core_server_id, event, _queue_visible(queue), None)
 
     def _start(self, live: ServerLive, channel: ChannelInfo) -> None:
         snapshot = self._snapshot()
@@ -158,15 +205,13 @@ def _events(
         removed = change.phase == "end"
         member = change.member or live.members.get((queue_identifier, interface))
         for agent in _agents_for(index, queue_identifier, interface, member):
-            paused, state = live.member_of(queue_identifier, interface)
             event = {
                 "type": "agent.removed" if removed else "agent.state",
                 **base,
                 "agentId": agent.id,
                 "queueId": agent.queue_id,
                 "extensionId": agent.extension_id,
-                "paused": paused,
-                "state": state,
+                **agent_live(live, queue_identifier, interface),
             }
             subject = ("agent", agent.id)
             yield event, _agent_visible(agent), (None if removed else subject)
@@ -230,6 +275,7 @@ def _agents_for(
         interface,
         member.state_interface if member else "",
         member.name if member else "",
+        dynamic=bool(member.dynamic) if member else True,
     )
     agents = static or ([dynamic] if dynamic is not None else [])
     return [
@@ -241,6 +287,10 @@ def _agents_for(
 
 def _extension_visible(extension: ExtensionEntry) -> Visible:
     return lambda account: access.can_view_extension(account, extension)
+
+
+def _queue_visible(queue: QueueEntry) -> Visible:
+    return lambda account: access.can_view_queue(account, queue)
 
 
 def _agent_visible(agent: AgentEntry) -> Visible:

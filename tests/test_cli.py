@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 
 from bridge import migrate
 from bridge.db import create_engine
+from tests.commands.run import bridge
 from tests.conftest import BACKENDS
 from tests.support import P, Seed, basic
 from tests.test_serve import serving
@@ -27,24 +28,6 @@ SEED_PAGE_USER = "ce1b2b59-15ad-46d2-a96a-2b4099630438"
 SEED_PAGE_QUEUE = "05bf3ecf-ce6b-4c8f-9aa6-f8d111b2699b"
 SEED_PAGE_AGENT = "d5e41ab4-445a-4613-99b5-7f5343045220"
 HEAD = migrate.head_revision()
-
-
-async def bridge(*args: str, url: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bridge",
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "BRIDGE_DATABASE_URL": url, **env},
-        cwd=ROOT,
-    )
-    async with asyncio.timeout(60):
-        out, err = await process.communicate(stdin.encode())
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 @pytest.mark.parametrize("empty_database_url", BACKENDS, indirect=True)

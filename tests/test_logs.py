@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from bridge.logs import TextFormatter, escaped
+from tests.commands.run import bridge
 from tests.support import P, Seed, basic
-from tests.test_cli import bridge
 from tests.test_serve import serving
 
 # no ":" in it: HTTP Basic would end the user name there

@@ -12,8 +12,8 @@ import pytest
 
 from bridge.listener import tls_context
 from bridge.settings import ConfigError, HttpSettings
+from tests.commands.run import bridge
 from tests.support import free_port, poll_until
-from tests.test_cli import bridge
 from tests.test_connections import FILE_LIMIT, IDLE, all_closed_by_server, open_idle
 from tests.test_serve import serving
 from tests.tls import TestCa

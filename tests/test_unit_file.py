@@ -21,6 +21,9 @@ def test_the_unit_is_a_notify_service_that_stops_cleanly() -> None:
     assert service["Restart"] == "on-failure"
     # SIGTERM drains for at most aiohttp's graceful wait; systemd must not SIGKILL before it
     assert int(service["TimeoutStopSec"]) >= 65
+    # with [http] workers, SIGTERM goes to the supervisor alone, which stops its workers in turn
+    # (a worker that stopped before it heard would be taken for a crash); SIGKILL to all at last
+    assert service["KillMode"] == "mixed" and service["NotifyAccess"] == "main"
 
 
 def test_the_unit_leaves_room_for_connections_and_is_hardened() -> None:

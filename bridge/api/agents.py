@@ -14,20 +14,21 @@ from bridge.directory import AgentEntry
 from bridge.directory.snapshot import CoreServerIndex
 from bridge.keys import live_key
 from bridge.live import ServerLive as ServerLiveState
-from bridge.live.agents import dynamic_agents
+from bridge.live.agents import agent_live, reported_agents
 
 
 def agent_json(agent: AgentEntry, queue_identifier: str, live: ServerLiveState) -> dict[str, Any]:
-    paused, state = live.member_of(queue_identifier, agent.interface)
+    values = agent_live(live, queue_identifier, agent.interface)
     return {
         "id": agent.id,
-        "paused": paused,
-        "state": state,
+        "paused": values.pop("paused"),
+        "state": values.pop("state"),
         "name": agent.name,
         "dynamic": agent.dynamic,
         "queueId": agent.queue_id,
         "extensionId": agent.extension_id,
         "interface": agent.interface,
+        **values,
     }
 
 
@@ -35,21 +36,21 @@ async def list_queue_agents(request: web.Request, target: Target) -> web.Respons
     assert target.server is not None and target.queue is not None
     queue_id = target.queue.id
     static = target.server.agents_by_queue.get(queue_id.lower(), ())
-    dynamic = [a for a in _dynamic(target) if a.queue_id == queue_id]
-    return _agents_body(request, target, [*static, *dynamic])
+    reported = [a for a in _reported(target) if a.queue_id == queue_id]
+    return _agents_body(request, target, [*static, *reported])
 
 
 async def list_extension_agents(request: web.Request, target: Target) -> web.Response:
     assert target.server is not None and target.extension is not None
     extension_id = target.extension.id
     static = target.server.agents_by_extension.get(extension_id.lower(), ())
-    dynamic = [a for a in _dynamic(target) if a.extension_id == extension_id]
-    return _agents_body(request, target, [*static, *dynamic])
+    reported = [a for a in _reported(target) if a.extension_id == extension_id]
+    return _agents_body(request, target, [*static, *reported])
 
 
-def _dynamic(target: Target) -> list[AgentEntry]:
+def _reported(target: Target) -> list[AgentEntry]:
     assert target.server is not None
-    return dynamic_agents(target.server, target.live.server(target.server.entry.id))
+    return reported_agents(target.server, target.live.server(target.server.entry.id))
 
 
 async def get_agent(request: web.Request, target: Target) -> web.Response:

@@ -13,7 +13,7 @@ from bridge.directory import AccountEntry, AgentEntry, ExtensionEntry, QueueEntr
 from bridge.directory.snapshot import CoreServerIndex, Snapshot
 from bridge.errors import Forbidden, NotFound
 from bridge.live import LiveState
-from bridge.live.agents import dynamic_agents
+from bridge.live.agents import reported_agents
 from bridge.live.channels import ChannelInfo
 from bridge.live.segments import segment_channel
 
@@ -149,7 +149,7 @@ def _agent(target: Target, step: Step) -> Target:
     assert target.queue is not None
     key = (step.key or "").lower()
     agent = index.agents_by_id.get(key) or next(
-        (a for a in dynamic_agents(index, target.live.server(index.entry.id)) if a.id == key),
+        (a for a in reported_agents(index, target.live.server(index.entry.id)) if a.id == key),
         None,
     )
     if agent is None or agent.queue_id != target.queue.id:

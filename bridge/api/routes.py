@@ -77,6 +77,7 @@ ENDPOINTS: dict[tuple[Kind, str], dict[str, Handler]] = {
     (Kind.EXTENSION, "disableDnd"): {"POST": action("disableDnd", extension_actions.disable_dnd)},
     (Kind.QUEUE, LIST): {"GET": queues.list_queues},
     (Kind.QUEUE, ONE): {"GET": queues.get_queue},
+    (Kind.QUEUE, "calls"): {"GET": queues.list_queue_calls},
     (Kind.AGENT, LIST): {"GET": agents.list_queue_agents},
     (Kind.AGENT, ONE): {"GET": agents.get_agent},
     (Kind.AGENT, "pause"): {"POST": action("pause", agent_actions.pause)},

@@ -2,8 +2,8 @@
 
 Until the first sync after a (re)connect, and whenever the link is down, values read as unknown
 (``dnd`` None, device state ``UNKNOWN``, no channels, agents' ``paused`` None and ``state``
-``UNKNOWN``): never stale-but-confident. ``version`` moves on every change, so answers that
-include live values can be cached per version.
+``UNKNOWN``, no waiting callers): never stale-but-confident. ``version`` moves on every
+change, so answers that include live values can be cached per version.
 """
 
 from __future__ import annotations
@@ -30,26 +30,52 @@ MEMBER_STATES = (
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What changed: ``kind`` is ``amiStatus``, ``device``, ``dnd``, ``channel`` or ``member``.
+    """What changed: ``kind`` is ``amiStatus``, ``device``, ``dnd``, ``channel``, ``member``
+    or ``caller`` (a caller waiting in a queue).
 
-    ``key`` is the device, the extension number, the channel's Uniqueid, or
-    ``(queue, interface)``; ``phase`` is ``start``, ``change`` or ``end`` for channels and
-    members."""
+    ``key`` is the device, the extension number, the channel's Uniqueid, ``(queue, interface)``
+    or ``(queue, uniqueid)``; ``phase`` is ``start``, ``change`` or ``end`` for channels,
+    members and callers."""
 
     kind: str
     key: object = None
     phase: str = "change"
     channel: ChannelInfo | None = None
     member: Member | None = None  # a queue member that left (its details are gone from live)
+    caller: WaitingCall | None = None  # the caller that joined or left
+
+
+@dataclass(slots=True)
+class WaitingCall:
+    """A caller waiting in a queue, by its channel's Uniqueid. ``outcome`` says why it left
+    (``answered``, ``abandoned``, Asterisk's ``QUEUESTATUS`` in lower case; "" while unknown)."""
+
+    uniqueid: str
+    queue: str
+    channel: str
+    position: int
+    caller_name: str | None
+    caller_number: str | None
+    dialled: str  # the first extension its channel ran: the DID, when the caller is outside
+    device: str  # its channel's device
+    since: float  # epoch seconds
+    outcome: str = ""
 
 
 @dataclass(slots=True)
 class Member:
+    """A queue member as Asterisk reports it; times are Asterisk's epoch seconds (0: never)."""
+
     paused: bool
     status: int
     dynamic: bool
     name: str
     state_interface: str
+    paused_reason: str = ""
+    last_pause: int = 0
+    calls_taken: int = 0
+    last_call: int = 0
+    in_call: bool = False
 
 
 @dataclass(slots=True)
@@ -64,10 +90,15 @@ class ServerLive:
     hint_states: dict[str, str] = field(default_factory=dict)  # extension number -> state
     channels: ChannelTable = field(default_factory=ChannelTable)
     members: dict[tuple[str, str], Member] = field(default_factory=dict)
+    callers: dict[str, WaitingCall] = field(default_factory=dict)  # waiting, by Uniqueid
+    # callers that left lately, whose outcome may still come (AgentConnect follows the leave)
+    left_callers: dict[str, WaitingCall] = field(default_factory=dict)
     listeners: list[Callable[[ServerLive, Change], None]] = field(default_factory=list)
     # The channels known when the link dropped: not shown, but what AMI's lists do not say
     # (answer times, who dialled whom, hold, recording) is taken back for channels still up.
     forgotten_channels: ChannelTable | None = None
+    # The callers waiting when the link dropped: a resync keeps their waiting time and DID.
+    forgotten_callers: dict[str, WaitingCall] = field(default_factory=dict)
     # Originates sent and not yet seen: device -> destinations, oldest first (what the
     # originated leg dialled: Asterisk's events say it only once the phone answered)
     originating: dict[str, list[str]] = field(default_factory=dict)
@@ -107,11 +138,26 @@ class ServerLive:
         status = member.status
         return member.paused, MEMBER_STATES[status] if 0 <= status < len(MEMBER_STATES) else UNKNOWN
 
-    def dynamic_members(self) -> list[tuple[str, str, Member]]:
-        """``(queue, interface, member)`` of members added at run time (QueueAdd, agents)."""
+    def member_details(self, queue: str, interface: str) -> Member | None:
+        """Everything known of a queue member; None while not known."""
+        return self.members.get((queue, interface)) if self.synced else None
+
+    def reported_members(self) -> list[tuple[str, str, Member]]:
+        """``(queue, interface, member)`` of every member the PBX reports, static or dynamic."""
         if not self.synced:
             return []
-        return [(q, i, m) for (q, i), m in self.members.items() if m.dynamic]
+        return [(q, i, m) for (q, i), m in self.members.items()]
+
+    def dynamic_members(self) -> list[tuple[str, str, Member]]:
+        """``(queue, interface, member)`` of members added at run time (QueueAdd, agents)."""
+        return [(q, i, m) for q, i, m in self.reported_members() if m.dynamic]
+
+    def callers_of(self, queue: str) -> list[WaitingCall] | None:
+        """The callers waiting in ``queue``, longest waiting first; None while not known."""
+        if not self.synced:
+            return None
+        waiting = [c for c in self.callers.values() if c.queue == queue]
+        return sorted(waiting, key=lambda c: (c.since, c.position))
 
     # -- changing ------------------------------------------------------------------------------
     def notify(self, change: Change) -> None:
@@ -140,3 +186,7 @@ class ServerLive:
             self.forgotten_channels = self.channels
         self.channels = ChannelTable()
         self.members = {}
+        if self.callers:
+            self.forgotten_callers = self.callers
+        self.callers = {}
+        self.left_callers = {}

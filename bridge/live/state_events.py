@@ -52,7 +52,7 @@ def member(
     live: ServerLive, event: Message, interface_key: str = "Interface", *, notify: bool = True
 ) -> None:
     """A queue member's status, pause or arrival (QueueStatus's QueueMember on sync, whose
-    interface is ``Location``)."""
+    interface is ``Location``), with what Asterisk 22 says of its pause and its calls."""
     queue = event.exact("Queue") or ""
     interface = event.exact(interface_key) or event.exact("Interface") or ""
     key = (queue, interface)
@@ -64,6 +64,11 @@ def member(
         == "dynamic",
         name=event.exact("MemberName") or event.exact("Name") or (old.name if old else ""),
         state_interface=event.exact("StateInterface") or (old.state_interface if old else ""),
+        paused_reason=_text(event.exact("PausedReason"), old.paused_reason if old else ""),
+        last_pause=_int(event.exact("LastPause"), old.last_pause if old else 0),
+        calls_taken=_int(event.exact("CallsTaken"), old.calls_taken if old else 0),
+        last_call=_int(event.exact("LastCall"), old.last_call if old else 0),
+        in_call=_flag(event.exact("InCall"), old.in_call if old else False),
     )
     live.members[key] = new
     if notify and new != old:
@@ -75,6 +80,10 @@ def member_removed(live: ServerLive, event: Message) -> None:
     removed = live.members.pop(key, None)
     if removed is not None:
         live.notify(Change("member", key, "end", member=removed))
+
+
+def _text(value: str | None, default: str) -> str:
+    return default if value is None else value
 
 
 def _flag(value: str | None, default: bool) -> bool:

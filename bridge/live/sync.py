@@ -2,10 +2,11 @@
 
 DND from AstDB (``DBGetTree Family=DND``, or ``DBGet`` per extension on an Asterisk without
 DBGetTree), device states (``DeviceStateList``), hints (``ExtensionStateList``), channels
-(``CoreShowChannels``) and queue members (``QueueStatus``). Then what the lists do not say, asked
-with ``Getvar`` (see ``asks``): ``DEVICE_STATE(<device>)`` of every extension's device that
-DeviceStateList left out (Local channels, an endpoint that never changed), and ``CDR(answer,u)``
-of each channel found up on an extension's device whose answer time is not known from before.
+(``CoreShowChannels``), queue members and waiting callers (``QueueStatus``). Then what the
+lists do not say, asked with ``Getvar`` (see ``asks``): ``DEVICE_STATE(<device>)`` of every
+extension's device that DeviceStateList left out (Local channels, an endpoint that never
+changed), and ``CDR(answer,u)`` of each channel found up on an extension's device whose answer
+time is not known from before.
 Events that arrive meanwhile are replayed on top (see LiveUpdater), so there is no gap.
 """
 
@@ -49,7 +50,9 @@ async def sync_live_state(
         devices = await _list(link, {"Action": "DeviceStateList"}, "DeviceStateChange")
         hints = await _list(link, {"Action": "ExtensionStateList"}, "ExtensionStatus")
         channels = await _list(link, {"Action": "CoreShowChannels"}, "CoreShowChannel")
-        members = await _list(link, {"Action": "QueueStatus"}, "QueueMember")
+        queue_status = await _list(link, {"Action": "QueueStatus"}, "QueueMember", "QueueEntry")
+        members = [e for e in queue_status if e.exact("Event") == "QueueMember"]
+        entries = [e for e in queue_status if e.exact("Event") == "QueueEntry"]
         ours = {device for _, device in known if device}
         unlisted = ours - {e.exact("Device") for e in devices}
         unanswered = _unanswered(channels, ours, updater.live.forgotten_channels)
@@ -67,15 +70,24 @@ async def sync_live_state(
         return False
     states = {key: value for (kind, key), value in values.items() if kind == "state" and value}
     updater.finish_sync(
-        astdb, devices, hints, channels, members, states=states, answers=_answers(values)
+        astdb,
+        devices,
+        hints,
+        channels,
+        members,
+        states=states,
+        answers=_answers(values),
+        entries=entries,
     )
     log.info(
-        "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members)",
+        "AMI %s: live state synced (%d DND, %d devices, %d channels, %d queue members,"
+        " %d waiting callers)",
         link.name,
         sum(updater.live.dnd.values()),
         len(devices) + len(states),
         len(channels),
         len(members),
+        len(entries),
     )
     return True
 
@@ -108,13 +120,13 @@ def _answers(values: Mapping[tuple[str, str], str]) -> dict[str, float | None]:
     return answers
 
 
-async def _list(link: AmiLink, action: dict[str, str], event_name: str) -> list[Message]:
+async def _list(link: AmiLink, action: dict[str, str], *event_names: str) -> list[Message]:
     try:
         reply = await link.send(action, expect_list=True)
     except AmiActionFailed as error:
         log.info("AMI %s: %s not available (%s)", link.name, action["Action"], error.message)
         return []
-    return [_message(e) for e in reply.events if e.get("Event") == event_name]
+    return [_message(e) for e in reply.events if e.get("Event") in event_names]
 
 
 def _message(event: Mapping[str, Any]) -> Message:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 
 from bridge.ami.protocol import Message
-from bridge.live import state_events
+from bridge.live import queue_callers, state_events
 from bridge.live.call_events import CALL_EVENTS, EventHandler
 from bridge.live.channels import ChannelTable, parse_duration
 from bridge.live.server import Change, ServerLive
@@ -44,6 +44,11 @@ class LiveUpdater:
             "QueueMemberAdded": state_events.member,
             "QueueMemberPause": state_events.member,
             "QueueMemberRemoved": state_events.member_removed,
+            "QueueCallerJoin": queue_callers.caller_join,
+            "QueueCallerAbandon": queue_callers.caller_abandon,
+            "QueueCallerLeave": queue_callers.caller_leave,
+            "AgentConnect": queue_callers.agent_connect,
+            "VarSet": queue_callers.queue_status_variable,
         }
         self._kept: list[tuple[EventHandler, Message]] | None = None
 
@@ -76,12 +81,14 @@ class LiveUpdater:
         channels: Iterable[Message],
         members: Iterable[Message],
         *,
+        entries: Iterable[Message] = (),
         states: Mapping[str, str] | None = None,
         answers: Mapping[str, float | None] | None = None,
     ) -> None:
         """The state rebuilt from the sync's answers: ``dnd`` what each DND key holds, the
         lists' events, ``states`` what ``DEVICE_STATE()`` said of devices the list left out,
-        ``answers`` the CDR answer time (None: not answered) of channels by Uniqueid."""
+        ``answers`` the CDR answer time (None: not answered) of channels by Uniqueid,
+        ``entries`` QueueStatus's waiting callers."""
         live = self.live
         kept, self._kept = self._kept or [], None
         previous = live.forgotten_channels
@@ -112,6 +119,8 @@ class LiveUpdater:
         live.channels.adopt_history(previous)
         for event in members:
             state_events.member(live, event, interface_key="Location", notify=False)
+        before, live.forgotten_callers = live.forgotten_callers, {}
+        queue_callers.rebuild_callers(live, entries, before)
         for handler, event in kept:
             handler(live, event)
         live.synced = True

@@ -44,9 +44,18 @@ class HttpSettings:
     # per address, 0 is no cap (an IPv6 client's address counts as its /64).
     max_connections: int = 0
     max_connections_per_address: int = 256
+    # Serving processes on the one port (SO_REUSEPORT), supervised by the main process; 1: the
+    # main process serves alone (bridge.workers).
+    workers: int = 1
 
     def validate(self) -> None:
         _check(0 <= self.port <= 65535, "http.port", "must be between 0 and 65535")
+        _check(1 <= self.workers <= 64, "http.workers", "must be 1 to 64")
+        _check(
+            self.workers == 1 or self.port != 0,
+            "http.port",
+            "must name a port (not 0, any free one) when http.workers is more than 1",
+        )
         _check(self.max_body_bytes >= 64, "http.max_body_bytes", "must be at least 64")
         for origin in self.cors_origins:
             _check(

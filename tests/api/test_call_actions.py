@@ -164,6 +164,26 @@ async def test_transfer_sends_the_other_party_to_the_destination(
     assert alice["id"] == mine["id"]
 
 
+async def test_a_transferred_outside_caller_shows_on_the_new_phone(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    """The panel's case: Bob sends an outside caller on to Gina; Gina's new leg is a segment of
+    107 whose other party is that caller, with the number the caller dialled."""
+    client = await started(start_bridge, pbx)
+    pbx.inbound_call("5551234", "18005550000", "PJSIP/101", caller_name="Caller")
+    await eventually(lambda: _answered(client, pbx_world, "101"))
+    [theirs] = await segments(client, pbx_world, "101")
+    status, _ = await post(
+        client, segment_path(pbx_world, "101", theirs, "transfer"), {"destinationNumber": "107"}
+    )
+    assert status == 204
+    await eventually(lambda: _no_segments(client, pbx_world, "101"))
+    await eventually(lambda: _answered(client, pbx_world, "107"))
+    [gina] = await segments(client, pbx_world, "107")
+    assert gina["callerId"] == {"id": None, "name": "Caller", "number": "5551234"}
+    assert (gina["type"], gina["incoming"], gina["did"]) == ("EXTERNAL", True, "18005550000")
+
+
 async def _no_segments(client: TestClient[Any, Any], world: World, number: str) -> bool:
     return not await segments(client, world, number)
 

@@ -32,7 +32,7 @@ from tests.api.openapi_answers import (
 from tests.api.openapi_fuzz import fuzz, known_ids
 from tests.api.test_extension_actions import started
 from tests.conftest import StartBridge
-from tests.support import P, Seed, basic
+from tests.support import P, Seed, basic, poll_until
 from tests.world import PASSWORDS, World
 
 KIND_OF_PARAMETER = {
@@ -286,6 +286,29 @@ async def test_actions_on_a_pbx_answer_as_documented(
     assert await answer("POST", transfer, originate) == 404  # the path before the allowance
 
 
+async def test_queue_data_on_a_pbx_answers_as_documented(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    client = await started(start_bridge, pbx)
+    queue = f"{P}/coreServers/{{coreServerId}}/queues/getByName/{{queueIdentifier}}"
+    values = happy_values(pbx_world)
+    # the lab PBX's one (static) member is paused: the caller waits
+    pbx.pause_queue_member("support", "Local/4224@internal", True, "lunch")
+    pbx.queue_call("+15550001111", "support", "Local/4224@internal", answer=False)
+    url = f"{queue.format(**values)}/calls"
+
+    async def waiting() -> bool:
+        async with client.get(url, headers=basic("admin", PASSWORDS["admin"])) as response:
+            return bool(await response.json())
+
+    async with asyncio.timeout(5):
+        await poll_until(waiting)
+    for what in ("", "/calls", "/agents", "/agents/{agentId}"):
+        template = queue + what
+        url = template.format(**values)
+        assert await answers_as_documented(client, "GET", url, template) == 200
+
+
 async def test_metrics_answer_as_documented(world: World, start_bridge: StartBridge) -> None:
     client = await start_bridge(metrics={"enabled": True, "token": "a-metrics-token-1234"})
     assert await answers_as_documented(client, "GET", METRICS, METRICS, None) == 401
@@ -332,6 +355,8 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_off_the_document
     await seed.sql("UPDATE core_servers SET enabled = FALSE WHERE id = :id", id=pbx_world.branch_cs)
     pbx.add_queue_member("support", "PJSIP/100")  # alice's agent: its pause is Asterisk's 204
     client = await started(start_bridge, pbx)
+    pbx.pause_queue_member("support", "Local/4224@internal", True, "lunch")
+    pbx.queue_call("+15550001111", "support", "Local/4224@internal", answer=False)  # QUEUE/calls
     base_url = str(client.make_url("")).rstrip("/")
     report = await asyncio.to_thread(fuzz, base_url, known_ids(pbx_world))
     assert not report.failures, "\n\n".join(report.failures)

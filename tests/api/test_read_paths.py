@@ -148,6 +148,8 @@ async def test_queues(world: World, start_bridge: StartBridge) -> None:
             "identifier": "support",
             "configurationId": body[0]["configurationId"],
             "permissionId": body[0]["permissionId"],
+            "callsWaiting": None,  # no AMI link: not known
+            "longestWaitSince": None,
         }
     ]
     for form in (world.queues["support"], "getByName/support"):
@@ -175,6 +177,11 @@ async def test_agents(world: World, start_bridge: StartBridge) -> None:
         "queueId": world.queues["support"],
         "extensionId": world.ext["100"],
         "interface": "PJSIP/100",
+        "pausedReason": None,
+        "pausedSince": None,
+        "callsTaken": None,
+        "lastCallEnd": None,
+        "inCall": None,
     }
     assert await call(client, "GET", f"{queue}/agents/{world.agents['alice']}") == (200, alice)
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 async def bridge(
-    *args: str, url: str, stdin: str = "", cwd: Path = ROOT, **env: str
+    *args: str, url: str, stdin: str = "", cwd: Path | str = ROOT, **env: str
 ) -> tuple[int, str, str]:
     """``bridge ARGS`` on the database at ``url``: exit code, stdout, stderr."""
     process = await asyncio.create_subprocess_exec(

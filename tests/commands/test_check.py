@@ -12,9 +12,9 @@ from bridge.commands.check import UnknownCoreServer, run_check
 from bridge.commands.probes import PROBES
 from bridge.pbxsim import AmiUser, SimulatedPbx
 from bridge.pbxsim.config import EVENT_CLASSES
+from tests.commands.run import bridge
 from tests.pbxsim.client import AmiTestClient
 from tests.support import Seed, free_port
-from tests.test_cli import bridge
 from tests.tls import TestCa
 
 SECRET = "bridge-secret"  # the simulated PBX's lab credential

@@ -29,8 +29,8 @@ from bridge.inventory import InventoryError
 from bridge.inventory.ami import caller_id_name
 from bridge.inventory.freepbx import database_url
 from bridge.pbxsim import QueueMember, SimulatedPbx, pjsip_lab_config
+from tests.commands.run import bridge
 from tests.support import Seed
-from tests.test_cli import bridge
 from tests.tls import TestCa
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "freepbx" / "asterisk.sql"

@@ -104,6 +104,11 @@ async def test_dynamic_members_of_known_extensions_are_agents(
         "queueId": pbx_world.queues["support"],
         "extensionId": pbx_world.ext["101"],
         "interface": "PJSIP/101",
+        "pausedReason": None,
+        "pausedSince": None,
+        "callsTaken": 0,
+        "lastCallEnd": None,
+        "inCall": False,
     }
     assert await get(client, f"{queue}/agents/{expected_id}") == bob
     via = await get(client, f"{queue}/agents/{expected_id}/extension")

@@ -68,6 +68,17 @@ class DemoPanel:
         async with asyncio.timeout(10):
             await poll_until(seen, 0.05)
 
+    async def sees_queue(self, account: dict[str, str], queue_id: str) -> None:
+        """Wait until the bridge's directory lets ``account`` view that queue."""
+        headers = basic(account["username"], account["password"])
+
+        async def seen() -> bool:
+            async with self.http.get(f"{self.base}{CS}/queues/{queue_id}", headers=headers) as r:
+                return r.status == 200
+
+        async with asyncio.timeout(10):
+            await poll_until(seen, 0.05)
+
 
 async def start_bridge_on(url: str) -> BridgeTestServer:
     settings = Settings().replace(database={"url": url}, http={"port": 0})

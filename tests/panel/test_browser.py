@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from playwright.async_api import Error as PlaywrightError
 
-from bridge import demo
+from bridge import demo, models
 from bridge.keys import hub_key
 from tests.panel.conftest import CS, MANAGER, DemoPanel
 from tests.support import basic, poll_until
@@ -175,11 +175,14 @@ async def test_pause_and_unpause_an_agent(manager_page: Page, demo_panel: DemoPa
     await expect(row).to_have_attribute("data-paused", "true")
     agent = await demo_panel.get(f"{CS}/queues/{demo.QUEUE}/agents/{demo.AGENT}")
     assert agent["paused"] is True
+    [pause] = demo_panel.pbx.actions("QueuePause")
+    assert (pause.message["Interface"], pause.message["Reason"]) == ("PJSIP/4224", "lunch")
     await expect(page.locator('[data-extension-number="4224"] .queues-of')).to_contain_text(
         "paused"
     )
     await row.locator('[data-action="pause"]').click()
     await expect(row).to_have_attribute("data-paused", "false")
+    assert demo_panel.pbx.actions("QueuePause")[-1].message["Paused"] == "false"
 
 
 async def test_a_view_only_account_sees_everything_and_no_control(
@@ -434,4 +437,102 @@ async def test_an_account_linked_to_a_user_acts_on_its_own_extension(
     own = page.locator('[data-extension-number="4224"]')
     await expect(own.locator('[data-action="dnd"]')).to_have_count(1)
     await expect(own.locator('[data-action="call"]')).to_have_count(1)
+    await context.close()
+
+
+async def test_hang_up_and_transfer_follow_the_control_right(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    desk = {"username": "call-desk", "password": "call-desk-pw"}
+    account = await demo_panel.account(desk["username"], desk["password"])
+    await demo_panel.seed.grant(account, demo.PERMISSION, "control")  # the extensions' id
+    await grant_view_on_everything(demo_panel, account)
+    await demo_panel.sees(desk, len(demo.PEOPLE))
+    context, page = await open_panel(browser, demo_panel, desk)
+    demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
+    anna = page.locator('[data-extension-number="4225"]')
+    await expect(anna.locator(".call")).to_have_count(1)
+    await expect(anna.locator('[data-action="transfer"]')).to_have_count(1)
+    for action in ("dnd", "call", "pause"):
+        await expect(page.locator(f'[data-action="{action}"]')).to_have_count(0)
+    await anna.locator('[data-action="hangup"]').click()
+    await expect(anna.locator(".call")).to_have_count(0)
+    await expect(page.locator('#notice[data-kind="error"]')).to_be_hidden()
+    await context.close()
+
+
+async def test_pause_follows_the_pause_right_on_the_queue(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    lead = {"username": "team-lead", "password": "team-lead-pw"}
+    account = await demo_panel.account(lead["username"], lead["password"])
+    queue = await demo_panel.seed.permission_of(models.Queue, demo.QUEUE)
+    await demo_panel.seed.grant(account, queue, "pause")
+    await grant_view_on_everything(demo_panel, account)
+    await demo_panel.sees(lead, len(demo.PEOPLE))
+    demo_panel.pbx.add_queue_member("support", "PJSIP/4226", name="Sam K")  # a dynamic agent
+    context, page = await open_panel(browser, demo_panel, lead)
+    rows = page.locator(f'[data-queue-id="{demo.QUEUE}"] [data-agent-id]')
+    await expect(rows).to_have_count(2)  # Michael (a row in agents) and Sam
+    await expect(page.locator('[data-action="pause"]')).to_have_count(2)
+    demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
+    await expect(page.locator('[data-extension-number="4225"] .call')).to_have_count(1)
+    for action in ("dnd", "call", "hangup", "transfer"):
+        await expect(page.locator(f'[data-action="{action}"]')).to_have_count(0)
+    row = page.locator(f'[data-agent-id="{demo.AGENT}"]')
+    await row.locator("input.reason").fill("training")
+    await row.locator('[data-action="pause"]').click()
+    await expect(row).to_have_attribute("data-paused", "true")
+    [pause] = demo_panel.pbx.actions("QueuePause")
+    assert (pause.message["Paused"], pause.message["Reason"]) == ("true", "training")
+    await context.close()
+
+
+async def test_grants_on_every_object_give_every_control_they_name(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    """``bridge grant ACCOUNT ACTION --all``: the grant on ``*``."""
+    sup = {"username": "supervisor", "password": "supervisor-pw"}
+    account = await demo_panel.account(sup["username"], sup["password"])
+    for action in ("control", "pause", "view"):  # view last: when it shows, all is there
+        await demo_panel.seed.grant(account, "*", action)
+    await demo_panel.sees(sup, len(demo.PEOPLE))
+    context, page = await open_panel(browser, demo_panel, sup)
+    await expect(page.locator("[data-agent-id]")).to_have_count(1)
+    await expect(page.locator('[data-action="pause"]')).to_have_count(1)
+    demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
+    anna = page.locator('[data-extension-number="4225"]')
+    await expect(anna.locator('[data-action="hangup"]')).to_have_count(1)
+    await expect(anna.locator('[data-action="transfer"]')).to_have_count(1)
+    for action in ("dnd", "call"):
+        await expect(page.locator(f'[data-action="{action}"]')).to_have_count(0)
+    row = page.locator(f'[data-agent-id="{demo.AGENT}"]')
+    await row.locator('[data-action="pause"]').click()
+    await expect(row).to_have_attribute("data-paused", "true")
+    await context.close()
+
+
+async def test_an_account_linked_to_a_user_pauses_its_own_agent_in_a_queue_it_views(
+    browser: Browser, demo_panel: DemoPanel
+) -> None:
+    """Its own agents are its to pause, but the queue's paths need a view on the queue: without
+    one the panel shows no queue and offers no pause (the API would answer 403)."""
+    michael = {"username": "michael", "password": "michael-pw"}
+    account = await demo_panel.account(michael["username"], michael["password"], user_id=demo.USER)
+    await demo_panel.sees(michael, 1)
+    context, page = await open_panel(browser, demo_panel, michael)
+    await expect(page.locator(".queue")).to_have_count(0)
+    await expect(page.locator('[data-action="pause"]')).to_have_count(0)
+    await context.close()
+    queue = await demo_panel.seed.permission_of(models.Queue, demo.QUEUE)
+    await demo_panel.seed.grant(account, queue, "view")
+    await demo_panel.sees_queue(michael, demo.QUEUE)
+    demo_panel.pbx.add_queue_member("support", "PJSIP/4226", name="Sam K")  # not Michael's
+    context, page = await open_panel(browser, demo_panel, michael)
+    await expect(page.locator("[data-agent-id]")).to_have_count(2)
+    own = page.locator(f'[data-agent-id="{demo.AGENT}"]')
+    await expect(page.locator('[data-action="pause"]')).to_have_count(1)
+    await expect(own.locator('[data-action="pause"]')).to_have_count(1)
+    await own.locator('[data-action="pause"]').click()
+    await expect(own).to_have_attribute("data-paused", "true")
     await context.close()

@@ -19,7 +19,7 @@ from bridge.api.openapi.schemas import JSON, ref
 from bridge.api.resolve import Kind
 from bridge.api.routes import LIST, ONE
 
-PAGED = {LIST, "agents"}
+PAGED = {LIST, "agents", "callSegments", "calls"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,9 @@ ANSWERS: dict[tuple[Kind, str], Answer] = {
     (Kind.EXTENSION, "disableDnd"): Answer("Turn DND off (idempotent)", "actions", None),
     (Kind.QUEUE, LIST): Answer("Enabled queues the account may view", "queues", _array("Queue")),
     (Kind.QUEUE, ONE): Answer("One queue", "queues", _one("Queue")),
+    (Kind.QUEUE, "calls"): Answer(
+        "Callers waiting in the queue, longest waiting first", "queues", _array("WaitingCall")
+    ),
     (Kind.AGENT, LIST): Answer(
         "The queue's agents bound to licensed extensions", "agents", _array("Agent")
     ),

@@ -38,6 +38,7 @@ STRING: Schema = {"type": "string"}
 NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 BOOLEAN: Schema = {"type": "boolean"}
 TIME: Schema = {"type": "string", "format": "date-time"}
+NULLABLE_TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
 DEVICE_STATE: Schema = {
     "type": "string",
     "description": "An Asterisk device state name; UNKNOWN while not known.",
@@ -103,8 +104,33 @@ SCHEMAS: dict[str, Schema] = {
             "identifier": {**STRING, "description": "The Asterisk queue name."},
             "configurationId": STRING,
             "permissionId": STRING,
+            "callsWaiting": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Callers waiting now; null while not known.",
+            },
+            "longestWaitSince": {
+                **NULLABLE_TIME,
+                "description": "When the longest waiting caller joined; null when nobody waits.",
+            },
         },
-        "An enabled queue.",
+        "An enabled queue, with its waiting callers' count.",
+    ),
+    "WaitingCall": obj(
+        {
+            "id": {**STRING, "description": "The caller's channel's Asterisk Uniqueid."},
+            "position": {"type": "integer", "description": "Its place in the queue (1 first)."},
+            "callerId": obj(
+                {"name": NULLABLE_STRING, "number": NULLABLE_STRING},
+                "The caller's caller id; null parts Asterisk does not know.",
+            ),
+            "did": {
+                **NULLABLE_STRING,
+                "description": "The number an outside caller dialled; null for our own phones.",
+            },
+            "waitingSince": TIME,
+        },
+        "A caller waiting in a queue.",
     ),
     "Agent": obj(
         {
@@ -112,15 +138,33 @@ SCHEMAS: dict[str, Schema] = {
             "paused": {"type": ["boolean", "null"], "description": "null until known."},
             "state": {"type": "string", "enum": list(MEMBER_STATES)},
             "name": STRING,
-            "dynamic": {**BOOLEAN, "description": "A member added at run time (QueueAdd)."},
+            "dynamic": {
+                **BOOLEAN,
+                "description": "A member added at run time (QueueAdd); false: a static one.",
+            },
             "queueId": STRING,
             "extensionId": {
                 **STRING,
                 "description": "Always set: agents without a licensed extension are not shown.",
             },
             "interface": STRING,
+            "pausedReason": {
+                **NULLABLE_STRING,
+                "description": "The reason given for the pause; null when none or not paused.",
+            },
+            "pausedSince": {**NULLABLE_TIME, "description": "When paused; null when not."},
+            "callsTaken": {
+                "type": ["integer", "null"],
+                "description": "Calls answered, as Asterisk counts them; null until known.",
+            },
+            "lastCallEnd": {
+                **NULLABLE_TIME,
+                "description": "When the last call it took ended; null for none or unknown.",
+            },
+            "inCall": {"type": ["boolean", "null"], "description": "null until known."},
         },
-        "A queue member.",
+        "A queue member: a row of the agents table, or a member the PBX reports whose "
+        "interface is a known extension's device.",
     ),
     "CallSegment": obj(
         {

@@ -9,6 +9,8 @@ from bridge.api.openapi.schemas import (
     AMI_STATUS,
     AMI_STATUS_REASON,
     DEVICE_STATE,
+    NULLABLE_STRING,
+    NULLABLE_TIME,
     STRING,
     TIME,
     Schema,
@@ -52,9 +54,13 @@ EVENT_SCHEMAS: dict[str, Schema] = {
         "extension.state: extensionId, extensionNumber, deviceState; extension.dnd: "
         "extensionId, extensionNumber, dnd; callSegment.start/.change/.end: extensionId, "
         "extensionNumber, segment (a CallSegment); agent.state/agent.removed: agentId, "
-        "queueId, extensionId, paused, state; originate.result (what became of a call the "
-        "bridge originated): actionId, extensionId, extensionNumber, destination, outcome "
-        "(answered, failed), reason (failed: unreachable, no answer, busy, congestion...).",
+        "queueId, extensionId, paused, state, pausedReason, pausedSince, callsTaken, "
+        "lastCallEnd, inCall; queue.callerJoin: queueId, call (a WaitingCall), callsWaiting; "
+        "queue.callerLeave: the same and reason (answered, abandoned, timeout or another "
+        "QUEUESTATUS in lower case, left when Asterisk said none); originate.result (what "
+        "became of a call the bridge originated): actionId, extensionId, extensionNumber, "
+        "destination, outcome (answered, failed), reason (failed: unreachable, no answer, "
+        "busy, congestion...).",
         "properties": {
             "type": {
                 "type": "string",
@@ -68,6 +74,8 @@ EVENT_SCHEMAS: dict[str, Schema] = {
                     "callSegment.end",
                     "agent.state",
                     "agent.removed",
+                    "queue.callerJoin",
+                    "queue.callerLeave",
                     "originate.result",
                 ],
             },
@@ -84,6 +92,13 @@ EVENT_SCHEMAS: dict[str, Schema] = {
             "queueId": STRING,
             "paused": {"type": ["boolean", "null"]},
             "state": {"type": "string", "enum": list(MEMBER_STATES)},
+            "pausedReason": NULLABLE_STRING,
+            "pausedSince": NULLABLE_TIME,
+            "callsTaken": {"type": ["integer", "null"]},
+            "lastCallEnd": NULLABLE_TIME,
+            "inCall": {"type": ["boolean", "null"]},
+            "call": ref("schemas", "WaitingCall"),
+            "callsWaiting": {"type": ["integer", "null"]},
             "actionId": STRING,
             "destination": STRING,
             "outcome": {"type": "string", "enum": ["answered", "failed"]},
