@@ -1,6 +1,7 @@
 """Two ``bridge serve`` processes on one database, and the simulated PBX over TCP: the originate
 allowance and the failed-login limit are one for both, and an ``Idempotency-Key`` retried at the
-other process places no second call (409 while the first is in flight, 422 with another body)."""
+other process places no second call (409 while the first is in flight, 422 with another body);
+``[http] workers = 2`` on one port spend one allowance too."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from bridge.pbxsim import SimulatedPbx
-from tests.support import P, basic, poll_until
-from tests.test_serve import Served, serving
+from tests.support import P, basic, free_port, poll_until
+from tests.test_serve import NotifySocket, Served, serving, start_serve, stopped_at_the_end
 from tests.world import World
 
 ADMIN = basic("admin", "admin-pw")
@@ -126,3 +127,39 @@ async def test_an_idempotency_key_is_one_call_whichever_process_it_reaches(
         assert (await first)[0] == 204
         assert (await post(b, path, CALL, slow))[0] == 204
         assert pbx.action_count("Originate") == 2
+
+
+async def test_workers_on_one_port_spend_one_action_allowance(
+    pbx_world: World, pbx: SimulatedPbx, database_url: str, tmp_path: Path
+) -> None:
+    """``[http] workers = 2``: whichever worker the kernel hands a connection to, the account
+    has one allowance (per worker it would be twice the burst)."""
+    notify = NotifySocket(tmp_path / "notify")
+    port = free_port()
+    env = {
+        "BRIDGE_HTTP_WORKERS": "2",
+        "BRIDGE_LIMITS_ACTIONS_BURST": "4",
+        "BRIDGE_LIMITS_ACTIONS_PER_MINUTE": "1",
+    }
+    process = await start_serve(database_url, port, notify, tmp_path / "bridge.log", None, **env)
+    try:
+        async with stopped_at_the_end(process), aiohttp.ClientSession() as session:
+            async with asyncio.timeout(60):
+                assert (await notify.receive()).startswith("READY=1")
+                await pbx.wait_for_logins(2)
+                base = f"http://127.0.0.1:{port}{P}/coreServers/{pbx_world.cs}"
+                connected: set[str] = set()
+                while len(connected) < 2:  # new connections, until both workers' links are up
+                    async with session.get(base, headers={**ADMIN, "Connection": "close"}) as r:
+                        if (await r.json())["amiStatus"] == "connected":
+                            connected.add(r.headers["X-Bridge-Worker"])
+                answered: dict[str, list[int]] = {}
+                while len(answered) < 2 or min(len(s) for s in answered.values()) < 5:
+                    url = f"{base}/extensions/getByName/100/enableDnd"
+                    async with session.post(url, headers={**ADMIN, "Connection": "close"}) as r:
+                        answered.setdefault(r.headers["X-Bridge-Worker"], []).append(r.status)
+        statuses = [status for worker in answered.values() for status in worker]
+        assert statuses.count(204) == 4 and set(statuses) == {204, 429}
+        assert pbx.action_count("DBPut") == 4
+    finally:
+        notify.close()
