@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from aiohttp.test_utils import TestClient
 
+from bridge.api.openapi import document
 from bridge.idempotency import KEEP_SECONDS, Answer, Claim, IdempotencyKeys
 from bridge.pbxsim import SimulatedPbx
 from tests.api.test_extension_actions import connected, ext_path
@@ -188,3 +189,16 @@ async def test_a_key_of_raw_bytes_is_422_or_400(
     if status == 422:
         assert b"idempotency-key-invalid" in payload
     assert pbx.action_count("Originate") == 0
+
+
+def test_every_post_action_documents_the_header_and_its_answers() -> None:
+    doc = document()
+    posts = [item["post"] for item in doc["paths"].values() if "post" in item]
+    assert len(posts) >= 7
+    for operation in posts:
+        names = [p["$ref"].rsplit("/", 1)[1] for p in operation["parameters"] if "$ref" in p]
+        assert "Idempotency-Key" in names, operation["operationId"]
+        assert "409" in operation["responses"], operation["operationId"]
+        assert "Idempotent-Replayed" in operation["responses"]["204"]["headers"]
+    header = doc["components"]["parameters"]["Idempotency-Key"]
+    assert (header["in"], header["schema"]["maxLength"]) == ("header", 128)
