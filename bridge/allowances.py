@@ -118,9 +118,10 @@ class SharedAllowances:
         task = asyncio.ensure_future(work)
         try:
             return await asyncio.wait_for(asyncio.shield(task), self._timeout)
-        except TimeoutError:
-            self._late.add(task)
-            task.add_done_callback(self._forget_late)
+        except BaseException:  # the wait ran out (or the request was cancelled)
+            if not task.done():
+                self._late.add(task)
+                task.add_done_callback(self._forget_late)
             raise
 
     def _forget_late(self, task: asyncio.Future[Any]) -> None:
