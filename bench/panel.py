@@ -126,7 +126,7 @@ class World:
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def clock_offset(page: Page) -> tuple[float, float]:
@@ -153,7 +153,10 @@ async def open_panel(page: Page, base: str, extensions: int) -> dict[str, float]
         " && document.getElementById('link').dataset.link === 'up'"
     )
     async with asyncio.timeout(120):
-        while not await page.evaluate(ready):  # (wait_for_function evals: the panel's CSP)
+        # (not wait_for_function: it evaluates a string, which the panel's CSP refuses)
+        while True:
+            if await page.evaluate(ready):
+                break
             await asyncio.sleep(0.05)
     times = await page.evaluate(
         """(() => {
@@ -341,10 +344,8 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
     )
     print("                       p50        p99        max")
     for name, key in (("AMI -> DOM", "dom"), ("AMI -> next frame", "frame")):
-        print(
-            f"  {name:18} {figures[f'latency_{key}_p50_ms']:7.1f} ms"
-            f" {figures[f'latency_{key}_p99_ms']:7.1f} ms {figures[f'latency_{key}_max_ms']:7.1f} ms"
-        )
+        p50, p99, top = (figures[f"latency_{key}_{p}_ms"] for p in ("p50", "p99", "max"))
+        print(f"  {name:18} {p50:7.1f} ms {p99:7.1f} ms {top:7.1f} ms")
     print(
         f"  long tasks during the stream: {len(long_tasks)}, {sum(long_tasks):.0f} ms in all,"
         f" longest {figures['long_tasks_max_ms']:.0f} ms; stream drops {downs}"
