@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import random
@@ -39,7 +40,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import CDPSession, Page, async_playwright
 
 from bench.common import (
     ADMIN,
@@ -68,8 +69,16 @@ DND_SHARE = 0.1
 OBSERVER = """
 (() => {
   const bench = window.__bench = { changes: [], frames: [], longTasks: [], links: [],
-    cardsAt: null, expected: 0 };
+    messages: [], cardsAt: null, expected: 0 };
   const now = () => performance.timeOrigin + performance.now();
+  // when each stream message reaches the page (a listener added before the panel's own)
+  const Native = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const socket = new Native(...args);
+    socket.addEventListener('message', (m) => bench.messages.push([now(), m.data]));
+    return socket;
+  };
+  window.WebSocket.prototype = Native.prototype;
   let pending = null;
   const observer = new MutationObserver((mutations) => {
     const at = now();
@@ -174,6 +183,18 @@ async def open_panel(page: Page, base: str, extensions: int) -> dict[str, float]
     }
 
 
+async def main_thread(cdp: CDPSession) -> dict[str, float]:
+    """Seconds the page's main thread spent so far: all tasks, script, style, layout."""
+    reply = await cdp.send("Performance.getMetrics")
+    metrics = {m["name"]: m["value"] for m in reply["metrics"]}
+    return {
+        "task": metrics["TaskDuration"],
+        "script": metrics["ScriptDuration"],
+        "style": metrics["RecalcStyleDuration"],
+        "layout": metrics["LayoutDuration"],
+    }
+
+
 async def shown(page: Page) -> dict[str, tuple[str, str]]:
     cards = await page.evaluate(
         "[...document.getElementsByClassName('ext')].map((c) => "
@@ -215,6 +236,32 @@ async def stream(
             sent.append(change(pbx, world, order[len(sent) % len(order)], rng))
         await asyncio.sleep(0.002)
     return sent
+
+
+def delivered(
+    sent: list[Sent], messages: list[list[Any]], offset: float
+) -> tuple[list[float], list[float]]:
+    """Seconds from each change sent to the bridge's stamp on its event (``time``, whole
+    milliseconds, the bridge's clock: this machine's) and to its message reaching the page."""
+    by_key: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    for at, data in messages:
+        event = json.loads(data)
+        if event.get("type") == "extension.state":
+            key = (event["extensionNumber"], "data-state", str(event["deviceState"]))
+        elif event.get("type") == "extension.dnd":
+            key = (event["extensionNumber"], "data-dnd", json.dumps(event["dnd"]))
+        else:
+            continue
+        stamp = dt.datetime.fromisoformat(event["time"].replace("Z", "+00:00")).timestamp()
+        by_key.setdefault(key, []).append((stamp, at))
+    stamped, arrived = [], []
+    for one in sent:
+        times = by_key.get((one.number, one.attribute, one.value), [])
+        hit = next((t for t in times if t[0] >= one.at - 0.001), None)
+        if hit is not None:
+            stamped.append(hit[0] - one.at)
+            arrived.append(hit[1] / 1000 - offset - one.at)
+    return stamped, arrived
 
 
 def latencies(
@@ -295,9 +342,18 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
                         await page.evaluate(
                             "window.__bench.changes = []; window.__bench.frames = [];"
                             " window.__bench.longTasks = []; window.__bench.links = [];"
+                            " window.__bench.messages = [];"
                         )
+                        cdp = await context.new_cdp_session(page)
+                        await cdp.send("Performance.enable")
+                        before = await main_thread(cdp)
                         sent = await stream(pbx, world, numbers, rate, seconds)
                         await asyncio.sleep(3.0)  # the last changes drawn
+                        after = await main_thread(cdp)
+                        for key, value in after.items():
+                            figures[f"main_thread_{key}_s_per_s"] = (value - before[key]) / (
+                                seconds + 3.0
+                            )
                         bench = await page.evaluate("window.__bench")
                         final = await shown(page)
                     finally:
@@ -305,6 +361,7 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
             finally:
                 await stop(bridge)
     dom, painted, unseen = latencies(sent, bench["changes"], bench["frames"], offset)
+    stamped, arrived = delivered(sent, bench["messages"], offset)
     wrong_final = sum(
         final.get(n, ("", "")) != (world.states[n], "true" if world.dnd[n] else "false")
         for n in numbers
@@ -321,6 +378,13 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
             "latency_dom_p50_ms": percentile(dom, 50) * 1000,
             "latency_dom_p99_ms": percentile(dom, 99) * 1000,
             "latency_dom_max_ms": max(dom) * 1000,
+            "latency_stamped_p50_ms": percentile(stamped, 50) * 1000,
+            "latency_stamped_p99_ms": percentile(stamped, 99) * 1000,
+            "latency_stamped_max_ms": max(stamped) * 1000,
+            "latency_message_p50_ms": percentile(arrived, 50) * 1000,
+            "latency_message_p99_ms": percentile(arrived, 99) * 1000,
+            "latency_message_max_ms": max(arrived) * 1000,
+            "changes_delivered": float(len(arrived)),
             "latency_frame_p50_ms": percentile(painted, 50) * 1000,
             "latency_frame_p99_ms": percentile(painted, 99) * 1000,
             "latency_frame_max_ms": max(painted) * 1000,
@@ -343,13 +407,24 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
         f" {len(dom)} seen, {unseen} unseen (coalesced), {wrong_final} cards wrong at the end"
     )
     print("                       p50        p99        max")
-    for name, key in (("AMI -> DOM", "dom"), ("AMI -> next frame", "frame")):
+    rows = (
+        ("AMI -> bridge event", "stamped"),
+        ("AMI -> WebSocket msg", "message"),
+        ("AMI -> DOM", "dom"),
+        ("AMI -> next frame", "frame"),
+    )
+    for name, key in rows:
         p50, p99, top = (figures[f"latency_{key}_{p}_ms"] for p in ("p50", "p99", "max"))
-        print(f"  {name:18} {p50:7.1f} ms {p99:7.1f} ms {top:7.1f} ms")
+        print(f"  {name:20} {p50:7.1f} ms {p99:7.1f} ms {top:7.1f} ms")
     print(
         f"  long tasks during the stream: {len(long_tasks)}, {sum(long_tasks):.0f} ms in all,"
         f" longest {figures['long_tasks_max_ms']:.0f} ms; stream drops {downs}"
     )
+    busy = ", ".join(
+        f"{key} {figures[f'main_thread_{key}_s_per_s']:.0%}"
+        for key in ("task", "script", "style", "layout")
+    )
+    print(f"  the page's main thread busy during the stream (and 3 s after): {busy}")
     print(
         f"  page clock - bench clock: {figures['clock_offset_ms']:+.2f} ms"
         f" (± {figures['clock_uncertainty_ms']:.2f} ms)"
