@@ -127,6 +127,28 @@ async def test_dnd_set_from_the_phone_shows_live(manager_page: Page, demo_panel:
     )
 
 
+async def test_live_state_and_dnd_change_the_card_in_place(
+    manager_page: Page, demo_panel: DemoPanel
+) -> None:
+    """A device state or DND change patches the card (hundreds a second on a big PBX): its
+    parts stay the same elements, so nothing is built again and focus never moves."""
+    page = manager_page
+    michael = page.locator('[data-extension-number="4224"]')
+    for part in ('[data-role="state"]', '[data-role="dnd"]', '[data-action="dnd"]'):
+        await michael.locator(part).evaluate("(el) => el.setAttribute('data-kept', 'yes')")
+    demo_panel.pbx.set_device_state("PJSIP/4224", "RINGING")
+    await expect(michael).to_have_attribute("data-state", "RINGING")
+    await expect(michael.locator('[data-role="state"]')).to_have_text("ringing")
+    await expect(michael.locator('[data-role="state"]')).to_have_class("state state-RINGING")
+    demo_panel.pbx.dnd_feature_code("4224", True)
+    await expect(michael).to_have_attribute("data-dnd", "true")
+    await expect(michael.locator('[data-role="dnd"]')).to_have_text("DND")
+    await expect(michael.locator('[data-role="dnd"]')).to_have_class("dnd on")
+    await expect(michael.locator('[data-action="dnd"]')).to_have_text("DND off")
+    await expect(michael.locator('[data-action="dnd"]')).to_have_attribute("aria-pressed", "true")
+    await expect(michael.locator("[data-kept]")).to_have_count(3)
+
+
 async def test_a_call_placed_from_the_panel_appears_with_a_timer_and_ends(
     manager_page: Page, demo_panel: DemoPanel
 ) -> None:
