@@ -292,7 +292,9 @@ def latencies(
     return dom, painted, unseen
 
 
-async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict[str, float]:
+async def main(
+    extensions: int, rate: float, seconds: float, loads: int, trace: str | None = None
+) -> dict[str, float]:
     cores = cpus()
     bridge_cpu = cores[0] if cores else None
     other_cpu = cores[1] if len(cores) > 1 else None
@@ -347,7 +349,11 @@ async def main(extensions: int, rate: float, seconds: float, loads: int) -> dict
                         cdp = await context.new_cdp_session(page)
                         await cdp.send("Performance.enable")
                         before = await main_thread(cdp)
+                        if trace:
+                            await browser.start_tracing(page=page, path=trace)
                         sent = await stream(pbx, world, numbers, rate, seconds)
+                        if trace:
+                            await browser.stop_tracing()
                         await asyncio.sleep(3.0)  # the last changes drawn
                         after = await main_thread(cdp)
                         for key, value in after.items():
@@ -438,6 +444,9 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--loads", type=int, default=3)
+    parser.add_argument(
+        "--trace", metavar="PATH", help="write Chromium's trace of the stream (chrome://tracing)"
+    )
     args = parser.parse_args()
-    figures = asyncio.run(main(args.extensions, args.rate, args.seconds, args.loads))
+    figures = asyncio.run(main(args.extensions, args.rate, args.seconds, args.loads, args.trace))
     print(json.dumps(figures, indent=2))
