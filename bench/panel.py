@@ -19,8 +19,11 @@ read the key). The extensions take their turns in a fixed shuffled order, so eac
 ``extensions / rate`` seconds. The bench notes ``time.time()`` as the PBX writes each event; a
 ``MutationObserver`` injected by Playwright (not part of the panel) notes
 ``performance.timeOrigin + performance.now()`` when a card's ``data-state`` or ``data-dnd`` is
-set, and again at the next animation frame (the frame that paints it). Both are this machine's
-system clock; their offset is measured by round trips and printed. A change counts as seen when
+set, and again at the start of the animation frame after that (the panel changes cards within an
+animation frame, which paints them as it ends: "frame after" is at most a frame later than the
+paint). Both are this machine's system clock; their offset is measured by round trips and
+printed. The bridge's own stamp on each event (its ``time``, whole milliseconds) splits the
+latency into the bridge's part and the page's. A change counts as seen when
 its value appears on its card after it was sent; one overtaken by the next change of the same
 card before it was drawn would count as unseen (coalesced): the card's final state is checked
 against the last change sent. The page's long tasks (over 50 ms) come from a
@@ -417,7 +420,7 @@ async def main(
         ("AMI -> bridge event", "stamped"),
         ("AMI -> WebSocket msg", "message"),
         ("AMI -> DOM", "dom"),
-        ("AMI -> next frame", "frame"),
+        ("AMI -> frame after", "frame"),
     )
     for name, key in rows:
         p50, p99, top = (figures[f"latency_{key}_{p}_ms"] for p in ("p50", "p99", "max"))
