@@ -127,6 +127,28 @@ async def test_dnd_set_from_the_phone_shows_live(manager_page: Page, demo_panel:
     )
 
 
+async def test_live_state_and_dnd_change_the_card_in_place(
+    manager_page: Page, demo_panel: DemoPanel
+) -> None:
+    """A device state or DND change patches the card (hundreds a second on a big PBX): its
+    parts stay the same elements, so nothing is built again and focus never moves."""
+    page = manager_page
+    michael = page.locator('[data-extension-number="4224"]')
+    for part in ('[data-role="state"]', '[data-role="dnd"]', '[data-action="dnd"]'):
+        await michael.locator(part).evaluate("(el) => el.setAttribute('data-kept', 'yes')")
+    demo_panel.pbx.set_device_state("PJSIP/4224", "RINGING")
+    await expect(michael).to_have_attribute("data-state", "RINGING")
+    await expect(michael.locator('[data-role="state"]')).to_have_text("ringing")
+    await expect(michael.locator('[data-role="state"]')).to_have_class("state state-RINGING")
+    demo_panel.pbx.dnd_feature_code("4224", True)
+    await expect(michael).to_have_attribute("data-dnd", "true")
+    await expect(michael.locator('[data-role="dnd"]')).to_have_text("DND")
+    await expect(michael.locator('[data-role="dnd"]')).to_have_class("dnd on")
+    await expect(michael.locator('[data-action="dnd"]')).to_have_text("DND off")
+    await expect(michael.locator('[data-action="dnd"]')).to_have_attribute("aria-pressed", "true")
+    await expect(michael.locator("[data-kept]")).to_have_count(3)
+
+
 async def test_a_call_placed_from_the_panel_appears_with_a_timer_and_ends(
     manager_page: Page, demo_panel: DemoPanel
 ) -> None:
@@ -473,8 +495,9 @@ async def test_pause_follows_the_pause_right_on_the_queue(
     demo_panel.pbx.add_queue_member("support", "PJSIP/4226", name="Sam K")  # a dynamic agent
     context, page = await open_panel(browser, demo_panel, lead)
     rows = page.locator(f'[data-queue-id="{demo.QUEUE}"] [data-agent-id]')
-    await expect(rows).to_have_count(2)  # Michael (a row in agents) and Sam
-    await expect(page.locator('[data-action="pause"]')).to_have_count(2)
+    # Michael (a row in agents), Anna (a static member of the demo's queue) and Sam
+    await expect(rows).to_have_count(3)
+    await expect(page.locator('[data-action="pause"]')).to_have_count(3)
     demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
     await expect(page.locator('[data-extension-number="4225"] .call')).to_have_count(1)
     for action in ("dnd", "call", "hangup", "transfer"):
@@ -498,8 +521,8 @@ async def test_grants_on_every_object_give_every_control_they_name(
         await demo_panel.seed.grant(account, "*", action)
     await demo_panel.sees(sup, len(demo.PEOPLE))
     context, page = await open_panel(browser, demo_panel, sup)
-    await expect(page.locator("[data-agent-id]")).to_have_count(1)
-    await expect(page.locator('[data-action="pause"]')).to_have_count(1)
+    await expect(page.locator("[data-agent-id]")).to_have_count(2)  # Michael, Anna (static)
+    await expect(page.locator('[data-action="pause"]')).to_have_count(2)
     demo_panel.pbx.inbound_call("5551234", "18005550000", "PJSIP/4225", caller_name="Caller")
     anna = page.locator('[data-extension-number="4225"]')
     await expect(anna.locator('[data-action="hangup"]')).to_have_count(1)
@@ -529,7 +552,7 @@ async def test_an_account_linked_to_a_user_pauses_its_own_agent_in_a_queue_it_vi
     await demo_panel.sees_queue(michael, demo.QUEUE)
     demo_panel.pbx.add_queue_member("support", "PJSIP/4226", name="Sam K")  # not Michael's
     context, page = await open_panel(browser, demo_panel, michael)
-    await expect(page.locator("[data-agent-id]")).to_have_count(2)
+    await expect(page.locator("[data-agent-id]")).to_have_count(3)  # with Anna (static), Sam
     own = page.locator(f'[data-agent-id="{demo.AGENT}"]')
     await expect(page.locator('[data-action="pause"]')).to_have_count(1)
     await expect(own.locator('[data-action="pause"]')).to_have_count(1)

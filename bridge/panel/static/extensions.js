@@ -1,4 +1,5 @@
-// The extension grid: one card per extension, drawn again when its state changes.
+// The extension grid: one card per extension. A device state or DND change patches its card in
+// place (a big PBX sends hundreds a second); calls, queues and rights build the card again.
 
 import { draftOf, forget, h, replace, timer } from './dom.js';
 
@@ -30,15 +31,25 @@ export function extensionCard(store, state, extension, actions) {
 }
 
 export function fillCard(card, store, state, extension, actions) {
-  const deviceState = String(extension.deviceState || 'UNKNOWN');
-  card.dataset.state = deviceState;
-  card.dataset.dnd = String(extension.dnd);
-  card.dataset.search = searchText(extension);
   const segments = [...(state.segments.get(extension.id) || new Map()).values()];
   const memberships = store.membershipsOf(state, extension.id);
   const mayDnd = store.may('dnd', extension.permissionId, extension.id);
   const mayCall = store.may('originate', extension.permissionId, extension.id);
   const mayControl = store.may('control', extension.permissionId, extension.id);
+  // everything the card shows but its device state and DND
+  const shape = JSON.stringify([extension.extensionNumber, extension.displayName, segments,
+    memberships.map(({ queue, agent }) => [queue.displayName, agent.paused, agent.pausedReason]),
+    mayDnd, mayCall, mayControl]);
+  if (card.shownExtension === extension && card.shownShape === shape) {
+    patchLive(card, extension);
+    return;
+  }
+  card.shownExtension = extension; // (its buttons' handlers hold this object)
+  card.shownShape = shape;
+  const deviceState = String(extension.deviceState || 'UNKNOWN');
+  card.dataset.state = deviceState;
+  card.dataset.dnd = String(extension.dnd);
+  card.dataset.search = searchText(extension);
   replace(card,
     h('header', { class: 'ext-head' },
       h('span', { class: 'number', text: extension.extensionNumber }),
@@ -55,14 +66,41 @@ export function fillCard(card, store, state, extension, actions) {
     (mayDnd || mayCall) ? h('div', { class: 'actions' },
       mayDnd ? h('button', {
         type: 'button', 'data-action': 'dnd', 'aria-pressed': String(extension.dnd === true),
-        title: extension.dnd ? 'Turn Do Not Disturb off' : 'Turn Do Not Disturb on',
+        title: dndTitle(extension.dnd),
         onclick: () => actions.dnd(extension, !extension.dnd),
-        text: extension.dnd ? 'DND off' : 'DND on',
+        text: dndLabel(extension.dnd),
       }) : null,
       mayCall ? numberForm('call', `call ${extension.id}`, 'Call',
         `Number to call from ${extension.extensionNumber}`,
         (number) => actions.call(extension, number)) : null) : null);
 }
+
+// the device state and DND of a card built for this extension, set where they differ
+function patchLive(card, extension) {
+  const deviceState = String(extension.deviceState || 'UNKNOWN');
+  if (card.dataset.state !== deviceState) {
+    card.dataset.state = deviceState;
+    const word = card.querySelector('[data-role="state"]');
+    word.className = `state state-${deviceState}`;
+    word.textContent = stateWord(deviceState);
+  }
+  if (card.dataset.dnd !== String(extension.dnd)) {
+    card.dataset.dnd = String(extension.dnd);
+    const fresh = dndBadge(extension.dnd);
+    const badge = card.querySelector('[data-role="dnd"]');
+    badge.className = fresh.className;
+    badge.textContent = fresh.textContent;
+    const button = card.querySelector('[data-action="dnd"]');
+    if (button) {
+      button.setAttribute('aria-pressed', String(extension.dnd === true));
+      button.title = dndTitle(extension.dnd);
+      button.textContent = dndLabel(extension.dnd);
+    }
+  }
+}
+
+const dndTitle = (dnd) => (dnd ? 'Turn Do Not Disturb off' : 'Turn Do Not Disturb on');
+const dndLabel = (dnd) => (dnd ? 'DND off' : 'DND on');
 
 function dndBadge(dnd) {
   if (dnd === true) return h('span', { class: 'dnd on', 'data-role': 'dnd', text: 'DND' });

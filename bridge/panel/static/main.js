@@ -18,11 +18,35 @@ const cards = new Map(); // "serverId extensionId" -> card element
 const search = new Search(searchEl, cards);
 const sections = new Map(); // serverId -> { status, grid, queues }
 
+// Cards and queues that changed are drawn once, in the next animation frame: a big PBX sends
+// hundreds of changes a second, and a card that changed five times in a frame is drawn once.
+// (A hidden tab has no frames: its changes wait, one entry per card, until it is shown.)
+const dirty = { cards: new Map(), queues: new Set(), frame: null };
+
+function drawLater() {
+  if (dirty.frame === null) dirty.frame = requestAnimationFrame(drawDirty);
+}
+
+function drawDirty() {
+  const { cards: changedCards, queues } = dirty;
+  dirty.cards = new Map();
+  dirty.queues = new Set();
+  dirty.frame = null;
+  for (const sid of queues) drawQueues(sid);
+  for (const [sid, eid] of changedCards.values()) drawCard(sid, eid);
+}
+
 const store = new Store({
   all: drawAll,
   server: (sid) => drawServerStatus(sid),
-  extension: (sid, eid) => drawCard(sid, eid),
-  queues: (sid) => drawQueues(sid),
+  extension: (sid, eid) => {
+    dirty.cards.set(`${sid} ${eid}`, [sid, eid]);
+    drawLater();
+  },
+  queues: (sid) => {
+    dirty.queues.add(sid);
+    drawLater();
+  },
 });
 
 const actions = {
