@@ -12,7 +12,9 @@ per core). The bridge logs as it ships (info, a line per request, to /dev/null).
 
 The load: the servers of two of the three take both cores, so the load generator cannot have
 one of its own; it is wrk (Debian's package: ``apt-get install wrk``), two threads, free to run
-on either core in every run alike; its CPU time is measured and printed. Runs alternate between
+on either core in every run alike; its CPU time is measured and printed, and so is the servers'
+(from /proc: requests per second of server CPU tell how well the work scales whatever the
+load generator and the machine's other jobs took). Runs alternate between
 the three, ``--rounds`` times; the median of each is reported. Targets: workers = 2 at least
 1.7x workers = 1, and at least 0.7x the bare pair.
 """
@@ -90,24 +92,30 @@ async def main(seconds: float, connections: int, rounds: int) -> dict[str, dict[
                 pin(worker, cpu)
             bodies = await _bodies(one_port, paths, auth)
             assert bodies == await _bodies(two_port, paths, auth)
-            pair_ports = {}
+            pair_ports, pair_pids = {}, {}
             for index, (name, body) in enumerate(bodies.items()):
                 body_file = directory / f"body{index}.json"
                 body_file.write_bytes(body)
                 pair_ports[name] = free_port()
-                for cpu in (first, second):
-                    processes.append(await _bare(pair_ports[name], body_file, cpu))
+                pair = [await _bare(pair_ports[name], body_file, cpu) for cpu in (first, second)]
+                processes += pair
+                pair_pids[name] = tuple(process.pid for process in pair)
                 await wait_port(pair_ports[name])
             for name, path in paths.items():
-                ports = dict(zip(KINDS, (one_port, two_port, pair_ports[name]), strict=True))
+                servers = {
+                    "workers = 1": (one_port, (one.pid,)),
+                    "workers = 2": (two_port, tuple(workers)),
+                    "bare pair": (pair_ports[name], pair_pids[name]),
+                }
                 runs: dict[str, list[WrkResult]] = {kind: [] for kind in KINDS}
                 for _ in range(rounds):  # alternate, so that drifts touch all alike
-                    for kind, port in ports.items():
+                    for kind, (port, pids) in servers.items():
                         result = run_wrk(
                             f"http://127.0.0.1:{port}{path}",
                             auth,
                             connections=connections,
                             seconds=seconds,
+                            server_pids=pids,
                         )
                         assert result.errors == 0, (kind, result)
                         runs[kind].append(result)
@@ -150,13 +158,18 @@ def _report(name: str, size: int, runs: dict[str, WrkResult]) -> dict[str, float
         "two_over_bare_pair": two.rate / pair.rate,
         "two_workers_p99_ms": two.p99 * 1000,
         "wrk_cpu_share": two.cpu_share,
+        "two_workers_cpu_share": two.server_cpu_share,
+        "per_cpu_second_two_over_one": two.per_cpu_second / one.per_cpu_second,
     }
     print(f"{name}: {size} bytes")
-    print(f"  {'':12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'wrk CPU':>8}")
+    print(
+        f"  {'':12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'servers CPU':>12}"
+        f" {'req/CPU s':>10} {'wrk CPU':>8}"
+    )
     for kind, run in runs.items():
         print(
             f"  {kind:12} {run.rate:9.0f} {run.p50 * 1000:8.2f} {run.p99 * 1000:8.2f}"
-            f" {run.cpu_share:7.0%}"
+            f" {run.server_cpu_share:11.0%} {run.per_cpu_second:10.0f} {run.cpu_share:7.0%}"
         )
     print(f"  workers = 2 / workers = 1: {figures['two_over_one']:.2f}x (target >= 1.7x)")
     print(f"  workers = 2 / bare pair:   {figures['two_over_bare_pair']:.2f}x (target >= 0.7x)")

@@ -25,6 +25,7 @@ class WrkResult:
     p99: float
     errors: int  # non-2xx answers and socket errors
     cpu_seconds: float  # wrk's own user + system time
+    server_cpu_seconds: float  # the servers' (the pids given), over the same run
 
     @property
     def rate(self) -> float:
@@ -34,6 +35,23 @@ class WrkResult:
     def cpu_share(self) -> float:
         """wrk's CPU time over the run's wall time (1.0: one core)."""
         return self.cpu_seconds / self.seconds
+
+    @property
+    def server_cpu_share(self) -> float:
+        """The servers' CPU time over the run's wall time (2.0: two cores)."""
+        return self.server_cpu_seconds / self.seconds
+
+    @property
+    def per_cpu_second(self) -> float:
+        """Requests per second of the servers' CPU time."""
+        return self.requests / self.server_cpu_seconds if self.server_cpu_seconds else 0.0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system time of a running process (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def require_wrk() -> str:
@@ -51,13 +69,17 @@ def run_wrk(
     seconds: float,
     threads: int = 2,
     cpus: set[int] | None = None,
+    server_pids: tuple[int, ...] = (),
 ) -> WrkResult:
-    """``wrk --latency`` for ``seconds`` against ``url`` (after a one-second warm-up run)."""
+    """``wrk --latency`` for ``seconds`` against ``url`` (after a one-second warm-up run);
+    ``server_pids``: the processes whose CPU time over the run is measured."""
     command = [require_wrk(), "--latency", f"-t{threads}", f"-c{connections}"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     _wrk([*command, "-d1s", url], cpus)  # warm-up: caches, remembered credentials
+    before = sum(process_cpu_seconds(pid) for pid in server_pids)
     output, cpu = _wrk([*command, f"-d{seconds:g}s", url], cpus)
+    server_cpu = sum(process_cpu_seconds(pid) for pid in server_pids) - before
     requests = re.search(r"(\d+) requests in ([\d.]+)(\w+),", output)
     if requests is None:
         raise RuntimeError(f"wrk said:\n{output}")
@@ -73,6 +95,7 @@ def run_wrk(
         p99=_percentile(output, "99%"),
         errors=errors,
         cpu_seconds=cpu,
+        server_cpu_seconds=server_cpu,
     )
 
 
