@@ -26,6 +26,7 @@ class WrkResult:
     errors: int  # non-2xx answers and socket errors
     cpu_seconds: float  # wrk's own user + system time
     server_cpu_seconds: float  # the servers' (the pids given), over the same run
+    output: str  # wrk's report
 
     @property
     def rate(self) -> float:
@@ -96,6 +97,7 @@ def run_wrk(
         errors=errors,
         cpu_seconds=cpu,
         server_cpu_seconds=server_cpu,
+        output=output,
     )
 
 
