@@ -6,9 +6,10 @@ processes sharing the port with SO_REUSEPORT.
 A directory of 1,000 licensed extensions (SQLite); ``GET CS/extensions`` (the list, 248 kB) and
 ``GET EXT`` by number, from keep-alive clients with Basic auth. Three servers, each as it would
 run: the bridge with ``workers = 1`` (one process, pinned to the first core), the bridge with
-``workers = 2`` (each worker pinned to a core of its own; the supervisor serves nothing), and two
+``workers = 2`` (each worker pinned to a core of its own; the supervisor serves nothing), two
 ``bench/baseline_server.py --reuse-port`` processes on one port returning the same bytes (one
-per core). The bridge logs as it ships (info, a line per request, to /dev/null).
+per core), and, as a control, one such bare process alone (on the first core): the bare pair
+over it says what a second process can give on this machine at all. The bridge logs as it ships (info, a line per request, to /dev/null).
 
 The load: the servers of two of the three take both cores, so the load generator cannot have
 one of its own; it is wrk (Debian's package: ``apt-get install wrk``), two threads, free to run
@@ -45,7 +46,7 @@ from bench.common import (
 from bench.read_api import P, wait_port
 from bench.wrk import WrkResult, require_wrk, run_wrk
 
-KINDS = ("workers = 1", "workers = 2", "bare pair")
+KINDS = ("workers = 1", "workers = 2", "bare pair", "bare one")
 
 
 def children(pid: int) -> list[int]:
@@ -92,7 +93,7 @@ async def main(seconds: float, connections: int, rounds: int) -> dict[str, dict[
                 pin(worker, cpu)
             bodies = await _bodies(one_port, paths, auth)
             assert bodies == await _bodies(two_port, paths, auth)
-            pair_ports, pair_pids = {}, {}
+            pair_ports, pair_pids, single_ports, single_pids = {}, {}, {}, {}
             for index, (name, body) in enumerate(bodies.items()):
                 body_file = directory / f"body{index}.json"
                 body_file.write_bytes(body)
@@ -100,12 +101,20 @@ async def main(seconds: float, connections: int, rounds: int) -> dict[str, dict[
                 pair = [await _bare(pair_ports[name], body_file, cpu) for cpu in (first, second)]
                 processes += pair
                 pair_pids[name] = tuple(process.pid for process in pair)
+                single_ports[name] = free_port()
+                single = await start_process(
+                    ["bench/baseline_server.py", str(single_ports[name]), str(body_file)], {}, first
+                )
+                processes.append(single)
+                single_pids[name] = (single.pid,)
+                await wait_port(single_ports[name])
                 await wait_port(pair_ports[name])
             for name, path in paths.items():
                 servers = {
                     "workers = 1": (one_port, (one.pid,)),
                     "workers = 2": (two_port, tuple(workers)),
                     "bare pair": (pair_ports[name], pair_pids[name]),
+                    "bare one": (single_ports[name], single_pids[name]),
                 }
                 runs: dict[str, list[WrkResult]] = {kind: [] for kind in KINDS}
                 for _ in range(rounds):  # alternate, so that drifts touch all alike
@@ -148,7 +157,7 @@ def _median(runs: list[WrkResult]) -> WrkResult:
 
 
 def _report(name: str, size: int, runs: dict[str, WrkResult]) -> dict[str, float]:
-    one, two, pair = (runs[kind] for kind in KINDS)
+    one, two, pair, single = (runs[kind] for kind in KINDS)
     figures = {
         "body_bytes": size,
         "one_worker_rps": one.rate,
@@ -156,6 +165,7 @@ def _report(name: str, size: int, runs: dict[str, WrkResult]) -> dict[str, float
         "bare_pair_rps": pair.rate,
         "two_over_one": two.rate / one.rate,
         "two_over_bare_pair": two.rate / pair.rate,
+        "bare_pair_over_bare_one": pair.rate / single.rate,
         "two_workers_p99_ms": two.p99 * 1000,
         "wrk_cpu_share": two.cpu_share,
         "two_workers_cpu_share": two.server_cpu_share,
@@ -173,6 +183,10 @@ def _report(name: str, size: int, runs: dict[str, WrkResult]) -> dict[str, float
         )
     print(f"  workers = 2 / workers = 1: {figures['two_over_one']:.2f}x (target >= 1.7x)")
     print(f"  workers = 2 / bare pair:   {figures['two_over_bare_pair']:.2f}x (target >= 0.7x)")
+    print(
+        f"  bare pair / bare one:      {figures['bare_pair_over_bare_one']:.2f}x"
+        " (what a second process gives on this machine, with the load on the same cores)"
+    )
     return figures
 
 
