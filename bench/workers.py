@@ -4,14 +4,15 @@ processes sharing the port with SO_REUSEPORT.
 ``python -m bench.workers [--seconds 10] [--connections 32] [--rounds 3]``
 
 A directory of 1,000 licensed extensions (SQLite); ``GET CS/extensions`` (the list, 248 kB) and
-``GET EXT`` by number, from keep-alive clients with Basic auth. Three servers, each as it would
+``GET EXT`` by number, from keep-alive clients with Basic auth. Four servers, each as it would
 run: the bridge with ``workers = 1`` (one process, pinned to the first core), the bridge with
 ``workers = 2`` (each worker pinned to a core of its own; the supervisor serves nothing), two
 ``bench/baseline_server.py --reuse-port`` processes on one port returning the same bytes (one
 per core), and, as a control, one such bare process alone (on the first core): the bare pair
-over it says what a second process can give on this machine at all. The bridge logs as it ships (info, a line per request, to /dev/null).
+over it says what a second process can give on this machine at all. The bridge logs as it
+ships (info, a line per request, to /dev/null).
 
-The load: the servers of two of the three take both cores, so the load generator cannot have
+The load: the servers of two of the four take both cores, so the load generator cannot have
 one of its own; it is wrk (Debian's package: ``apt-get install wrk``), two threads, free to run
 on either core in every run alike; its CPU time is measured and printed, and so is the servers'
 (from /proc: requests per second of server CPU tell how well the work scales whatever the
