@@ -65,8 +65,7 @@ class Authenticator:
     ) -> AccountEntry:
         """The account of a Basic header. ``source`` (the client's address) pays for failed
         logins: past ``[limits] failed_logins_*`` it gets 429 without a check."""
-        # the fast path: this exact header verified before (its MAC, never the header, is kept)
-        account = self._recall(self._mac(header or ""), snapshot)
+        account = self.recall(header, snapshot)
         if account is not None:
             return account
         if not snapshot.accounts_by_username:
@@ -83,6 +82,11 @@ class Authenticator:
             raise Unauthenticated("Wrong username or password")
         self._remember(key, (username, account.id, account.password_hash))
         return account
+
+    def recall(self, header: str | None, snapshot: Snapshot) -> AccountEntry | None:
+        """The fast path of :meth:`authenticate`: the account of this exact header if it was
+        verified before (its MAC, never the header, is kept) and still holds; else None."""
+        return self._recall(self._mac(header or ""), snapshot)
 
     def _mac(self, header: str) -> bytes:
         # surrogateescape: a header's undecodable bytes are data like any other

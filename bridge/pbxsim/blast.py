@@ -35,7 +35,7 @@ async def blast(
 async def _flush(sessions: list[AmiSession], data: bytes) -> None:
     open_sessions = [s for s in sessions if not s.closed and not s.writer.is_closing()]
     for session in open_sessions:
-        session.writer.write(data)
+        session.send_raw(data)  # under the session's write timeout, if it has one
     for session in open_sessions:
         with contextlib.suppress(ConnectionError):
             await session.writer.drain()

@@ -42,6 +42,10 @@ class SimulatedPbx(ScenarioApi, LoginApi):
 
     ``login_failure_delay``: the pause before ``Authentication failed`` (Asterisk sleeps 1 s).
     ``auth_timeout``: seconds a connection may stay without logging in (Asterisk: 30).
+    ``write_timeout``: manager.conf's ``writetimeout`` in seconds (Asterisk's default: 0.1;
+    here None, off): a session whose socket takes none of the bytes waiting for it for that
+    long is dropped, as Asterisk drops a client that does not read (counted in
+    :attr:`write_timeouts`).
     ``call_duration``: seconds an answered originated call waits (0: its wait ends right after
     its answer events, None: only when hung up); then its ``Wait`` returns and the dialplan goes
     on (the labs' extensions hang up), or the application it was originated to returns.
@@ -67,6 +71,7 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         config: PbxConfig | None = None,
         login_failure_delay: float = 1.0,
         auth_timeout: float | None = 30.0,
+        write_timeout: float | None = None,
         call_duration: float | None = 0.0,
         ssl: tls.SSLContext | None = None,
     ) -> None:
@@ -92,6 +97,7 @@ class SimulatedPbx(ScenarioApi, LoginApi):
         handlers.update(self._scenarios.handlers())
         self._server = AmiServer(host, port, self._dispatch, self._changes.notify, ssl)
         self._server.auth_timeout = auth_timeout
+        self._server.write_timeout = write_timeout
         self._dispatcher = Dispatcher(
             self.log, self.rules, self._gate, handlers, self.broadcast, self._server.spawn
         )
@@ -161,6 +167,11 @@ class SimulatedPbx(ScenarioApi, LoginApi):
     def calls(self) -> list[Call]:
         """Originated calls still up."""
         return list(self._calls.calls)
+
+    @property
+    def write_timeouts(self) -> int:
+        """Sessions dropped because their client did not read for ``write_timeout``."""
+        return self._server.write_timeouts
 
     def sessions(self, *, logged_in: bool = True) -> list[AmiSession]:
         """Open client sessions (only logged-in ones unless ``logged_in`` is False)."""

@@ -50,6 +50,8 @@ class AmiServer:
         self.port = port
         self.tls = tls
         self.auth_timeout: float | None = 30.0
+        self.write_timeout: float | None = None
+        self.write_timeouts = 0  # sessions dropped for it
         self.sessions: dict[int, AmiSession] = {}
         self._dispatch = dispatch
         self._changed = changed
@@ -123,7 +125,13 @@ class AmiServer:
         if task is not None:
             self._track(task)
         self._accepted += 1
-        session = AmiSession(self._accepted, writer, self.port, "TLS" if self.tls else "TCP")
+        session = AmiSession(
+            self._accepted,
+            writer,
+            self.port,
+            "TLS" if self.tls else "TCP",
+            self.write_timeout,
+        )
         self.sessions[session.number] = session
         self._changed()
         try:
@@ -147,6 +155,8 @@ class AmiServer:
                     guard.reschedule(None)
 
     async def _close(self, session: AmiSession) -> None:
+        if session.write_timed_out:
+            self.write_timeouts += 1
         self.sessions.pop(session.number, None)
         session.close()
         self._changed()

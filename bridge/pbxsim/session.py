@@ -21,10 +21,21 @@ def event_classes(headers: Iterable[Header]) -> frozenset[str]:
 
 class AmiSession:
     """A connected client: its socket (``transport`` TCP or TLS), login state (``challenge``:
-    the MD5 challenge it was given, once it asked) and the event classes it receives."""
+    the MD5 challenge it was given, once it asked) and the event classes it receives.
+
+    ``write_timeout`` (seconds, None: never) is manager.conf's ``writetimeout``: Asterisk writes
+    each message with that inactivity timeout (``send_string`` in main/manager.c), and a write
+    that makes no progress for so long ends the session. Here: when bytes wait in the
+    transport's buffer (the kernel took no more) and none of them goes out for ``write_timeout``,
+    the session is aborted and ``write_timed_out`` set."""
 
     def __init__(
-        self, number: int, writer: asyncio.StreamWriter, local_port: int, transport: str = "TCP"
+        self,
+        number: int,
+        writer: asyncio.StreamWriter,
+        local_port: int,
+        transport: str = "TCP",
+        write_timeout: float | None = None,
     ) -> None:
         self.number = number
         self.transport = transport
@@ -41,6 +52,9 @@ class AmiSession:
         self.write: frozenset[str] = frozenset()
         self.events: frozenset[str] = frozenset()
         self.closed = False
+        self.write_timeout = write_timeout
+        self.write_timed_out = False
+        self._stall: _Stall | None = None
 
     def info(self) -> SessionInfo:
         """What security events report about this session."""
@@ -70,6 +84,32 @@ class AmiSession:
         """Write raw bytes (dropped once the session is closing)."""
         if not self.closed and not self.writer.is_closing():
             self.writer.write(data)
+            if self._stall is not None:
+                self._stall.added += len(data)
+            elif self.write_timeout is not None:
+                self._watch_writes(self.write_timeout)
+
+    def _watch_writes(self, timeout: float) -> None:
+        """While bytes wait in the transport, check every ``timeout`` that some went out."""
+        waiting = self.writer.transport.get_write_buffer_size()
+        if waiting and not self.closed:
+            loop = asyncio.get_running_loop()
+            self._stall = _Stall(waiting)
+            loop.call_later(timeout, self._check_writes, timeout, self._stall, False)
+
+    def _check_writes(self, timeout: float, stall: _Stall, again: bool) -> None:
+        if self.closed or stall is not self._stall:
+            return
+        if self.writer.transport.get_write_buffer_size() < stall.waiting + stall.added:
+            self._stall = None  # progress: watch the next period afresh
+            self._watch_writes(timeout)
+        elif not again:
+            # Look once more after the loop's next poll for writable sockets: if this process
+            # itself was late (busy), the transport gets its turn to write first.
+            asyncio.get_running_loop().call_soon(self._check_writes, timeout, stall, True)
+        else:
+            self.write_timed_out = True
+            self.abort()
 
     def close(self) -> None:
         """Close after what is buffered has been sent (Asterisk's own hang-up)."""
@@ -80,6 +120,15 @@ class AmiSession:
         """Drop the connection at once, buffered data lost (a network failure)."""
         self.closed = True
         self.writer.transport.abort()
+
+
+@dataclass(slots=True)
+class _Stall:
+    """Bytes waiting in a session's transport when a write-timeout period began, and bytes
+    written since: if the buffer still holds their sum, nothing went out in that period."""
+
+    waiting: int
+    added: int = 0
 
 
 @dataclass(slots=True)
