@@ -23,6 +23,12 @@ ADMIN, PASSWORD = "bench", "bench-password"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` (0.5, 0.99...) of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -48,6 +48,7 @@ from bench.common import (
     cpus,
     free_port,
     pbx_server,
+    percentile,
     pin,
     seed,
     start_process,
@@ -338,8 +339,8 @@ async def main(clients: int, count: int, rate: float, seconds: float) -> dict[st
         "bridge_frames_per_s": bridge.frames / bridge.seconds,
         "baseline_frames_per_s": base["frames"] / base["seconds"],
         "batched_frames_per_s": ceiling["frames"] / ceiling["seconds"],
-        "latency_p50_ms": _at(latencies, 0.5) * 1000,
-        "latency_p99_ms": _at(latencies, 0.99) * 1000,
+        "latency_p50_ms": percentile(latencies, 0.5) * 1000,
+        "latency_p99_ms": percentile(latencies, 0.99) * 1000,
         "latency_worst_ms": latencies[-1] * 1000,
         "latency_samples": float(len(latencies)),
     }
@@ -369,10 +370,6 @@ async def main(clients: int, count: int, rate: float, seconds: float) -> dict[st
         f"  worst {figures['latency_worst_ms']:.1f} ms ({len(latencies)} samples)"
     )
     return figures
-
-
-def _at(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ from bench.common import (
     cpus,
     free_port,
     pbx_server,
+    percentile,
     pin,
     seed,
     start_process,
@@ -185,9 +186,9 @@ async def main(seconds: float, rate: float) -> dict[str, float]:
         if result.errors:
             print(result.output)
     figures = {
-        "lag_p50_ms": _at(lags, 0.5) * 1000,
-        "lag_p99_ms": _at(lags, 0.99) * 1000,
-        "lag_p999_ms": _at(lags, 0.999) * 1000,
+        "lag_p50_ms": percentile(lags, 0.5) * 1000,
+        "lag_p99_ms": percentile(lags, 0.99) * 1000,
+        "lag_p999_ms": percentile(lags, 0.999) * 1000,
         "lag_worst_ms": lags[-1] * 1000,
         "lag_worst_at_s": worst_at,
         "lag_samples": float(len(lags)),
@@ -224,10 +225,6 @@ async def main(seconds: float, rate: float) -> dict[str, float]:
         f" (write timeouts {pbx.write_timeouts}; same AMI session throughout: {same_session})"
     )
     return figures
-
-
-def _at(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ import os
 import time
 from dataclasses import dataclass
 
+from bench.common import percentile
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -26,8 +28,7 @@ class LoadResult:
         return self.requests / self.seconds
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+        return percentile(self.latencies, fraction)
 
 
 def request_bytes(

@@ -52,6 +52,7 @@ from bench.common import (
     cpus,
     free_port,
     pbx_server,
+    percentile,
     pin,
     seed,
     start_process,
@@ -134,11 +135,6 @@ class Sent:
 class World:
     states: dict[str, str] = field(default_factory=dict)
     dnd: dict[str, bool] = field(default_factory=dict)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def clock_offset(page: Page) -> tuple[float, float]:
@@ -384,18 +380,18 @@ async def main(
             "changes_seen": float(len(dom)),
             "changes_unseen": float(unseen),
             "final_cards_wrong": float(wrong_final),
-            "latency_dom_p50_ms": percentile(dom, 50) * 1000,
-            "latency_dom_p99_ms": percentile(dom, 99) * 1000,
+            "latency_dom_p50_ms": percentile(dom, 0.5) * 1000,
+            "latency_dom_p99_ms": percentile(dom, 0.99) * 1000,
             "latency_dom_max_ms": max(dom) * 1000,
-            "latency_stamped_p50_ms": percentile(stamped, 50) * 1000,
-            "latency_stamped_p99_ms": percentile(stamped, 99) * 1000,
+            "latency_stamped_p50_ms": percentile(stamped, 0.5) * 1000,
+            "latency_stamped_p99_ms": percentile(stamped, 0.99) * 1000,
             "latency_stamped_max_ms": max(stamped) * 1000,
-            "latency_message_p50_ms": percentile(arrived, 50) * 1000,
-            "latency_message_p99_ms": percentile(arrived, 99) * 1000,
+            "latency_message_p50_ms": percentile(arrived, 0.5) * 1000,
+            "latency_message_p99_ms": percentile(arrived, 0.99) * 1000,
             "latency_message_max_ms": max(arrived) * 1000,
             "changes_delivered": float(len(arrived)),
-            "latency_frame_p50_ms": percentile(painted, 50) * 1000,
-            "latency_frame_p99_ms": percentile(painted, 99) * 1000,
+            "latency_frame_p50_ms": percentile(painted, 0.5) * 1000,
+            "latency_frame_p99_ms": percentile(painted, 0.99) * 1000,
             "latency_frame_max_ms": max(painted) * 1000,
             "long_tasks": float(len(long_tasks)),
             "long_tasks_total_ms": sum(long_tasks),
