@@ -93,17 +93,22 @@ async def test_a_client_holding_more_sockets_than_the_file_limit_leaves_the_serv
 async def test_accept_running_out_of_files_is_logged_once_per_burst(
     database_url: str, tmp_path: Path
 ) -> None:
-    # a cap above what the file limit allows: accept() runs out of file descriptors
+    # a cap above what the file limit allows: accept() runs out of file descriptors while all
+    # the idle ones are open. The header timeout is long enough for all of them to be opened
+    # before the first is closed, even on a loaded machine (at 0.5 s, a slow CI run opened
+    # them no faster than they were closed, and accept() never ran out).
     async with serving(
         database_url,
         tmp_path,
         FILE_LIMIT,
         BRIDGE_HTTP_MAX_CONNECTIONS="1000",
         BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS="0",
-        BRIDGE_HTTP_HEADER_TIMEOUT="0.5",
+        BRIDGE_HTTP_HEADER_TIMEOUT="3",
     ) as (port, log, _):
         idle = await open_idle(port, IDLE)
         assert len(idle) == IDLE
+        async with asyncio.timeout(10):
+            await poll_until(lambda: "accept() failed (" in log.read_text())
         # the server comes back once the header timeout has closed the idle ones
         assert (await healthz_from_elsewhere(port)).startswith(b"HTTP/1.1 200 ")
         await all_closed_by_server(idle)
