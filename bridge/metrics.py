@@ -14,6 +14,12 @@ from collections.abc import Callable, Iterable
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 Labels = tuple[tuple[str, str], ...]
+# the methods a request is counted under by name: HTTP's own (RFC 9110 and PATCH), and
+# "unknown" for a request that could not be parsed; any other is "other"
+KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "unknown")
+)
+MAX_REMEMBERED_LABELS = 4096  # routes x known methods x statuses is far fewer
 
 
 class Counter:
@@ -65,10 +71,27 @@ class Metrics:
             "bridge_ami_action_duration_seconds", "AMI action latency", LATENCY_BUCKETS
         )
         self.collectors: list[Callable[[], Iterable[str]]] = []
+        self._request_labels: dict[tuple[str, str, int], tuple[Labels, Labels]] = {}
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.inc((("route", route), ("method", method), ("status", str(status))))
-        self.latency.observe((("route", route),), seconds)
+        labels = self._request_labels.get((route, method, status))
+        if labels is None:
+            labels = self._labels_of(route, method, status)
+        self.requests.values[labels[0]] += 1.0
+        self.latency.observe(labels[1], seconds)
+
+    def _labels_of(self, route: str, method: str, status: int) -> tuple[Labels, Labels]:
+        """The labels of a request's counter and histogram, made once per route, method and
+        status (on the hot path). A method is the client's token: those the bridge serves
+        nowhere are ``other``, so that no client can add a series per method."""
+        shown = method if method in KNOWN_METHODS else "other"
+        labels = (
+            (("route", route), ("method", shown), ("status", str(status))),
+            (("route", route),),
+        )
+        if len(self._request_labels) < MAX_REMEMBERED_LABELS:
+            self._request_labels[(route, method, status)] = labels
+        return labels
 
     def ami_action(self, core_server: str, action: str, outcome: str, seconds: float) -> None:
         self.ami_actions.inc(

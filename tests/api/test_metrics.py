@@ -74,3 +74,20 @@ async def test_token(world: World, start_bridge: StartBridge) -> None:
     async with client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}) as response:
         assert response.status == 200
         assert "bridge_directory_version" in await response.text()
+
+
+async def test_methods_the_bridge_serves_nowhere_share_one_label(
+    world: World, start_bridge: StartBridge
+) -> None:
+    """A method is a token the client chooses (aiohttp's C parser knows some forty, its
+    pure-Python one takes any): those the bridge serves nowhere are counted as ``other``, so
+    that a client cannot make a series of its own per method."""
+    client = await start_bridge(metrics={"enabled": True})
+    for method in ("PROPFIND", "MKCOL", "LOCK", "UNLOCK", "PURGE", "REPORT"):
+        async with client.request(method, f"{P}/coreServers") as response:
+            assert response.status == 405
+    async with client.get("/metrics") as response:
+        lines = (await response.text()).splitlines()
+    assert not [line for line in lines if "PROPFIND" in line or "PURGE" in line]
+    expected = 'bridge_http_requests_total{route="core_server.list",method="other",status="405"} 6'
+    assert expected in lines
