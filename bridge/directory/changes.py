@@ -1,10 +1,12 @@
 """Cheap detection of commits made by admins (or anyone) to the directory tables.
 
-SQLite: ``PRAGMA data_version`` moves when another connection commits. The database files are
-stat()ed at every poll (no query); the pragma is read only when they moved, and once a second as
-a safety net. PostgreSQL: triggers bump ``bridge_directory_version`` and ``NOTIFY
-bridge_directory`` (migration 0001); the notification wakes the watcher at once and the counter is
-read once a second as a safety net (a notification can be lost with its connection).
+Triggers on the directory's tables bump the one row of ``bridge_directory_version``: commits to
+other tables (the audit trail, allowances, idempotency keys: one per action, from every process
+on the database) move nothing. SQLite (migration 0008): the database files are stat()ed at every
+poll (no query); the counter is read only when they moved, and once a second as a safety net.
+PostgreSQL (migration 0001): the triggers also ``NOTIFY bridge_directory``, which wakes the
+watcher at once; the counter is read once a second as a safety net (a notification can be lost
+with its connection).
 """
 
 from __future__ import annotations
@@ -82,19 +84,19 @@ class SqliteChangeDetector:
         # (a power cut may lose the last of them; the database stays whole).
         await self._connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
         self._stat = self._files()
-        self._version = await self._data_version()
+        self._version = await self._counter()
         return self._version
 
     async def confirm(self) -> bool:
         # A commit in the same clock tick as the stat() before it, rewriting the WAL from its
         # start (same size), leaves the files' stat unchanged: ask the database itself.
         self._stat = self._files()  # before the query: a later commit moves it again
-        version = await self._data_version()
+        version = await self._counter()
         moved, self._version = version != self._version, version
         return moved
 
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
-        # On the watcher's own connection: data_version does not move for its own commits.
+        # On the watcher's own connection: one writer at a time in this process.
         async with self._lock:
             assert self._connection is not None
             await self._connection.execute(statement, rows)
@@ -138,7 +140,7 @@ class SqliteChangeDetector:
             self.reopen_needed = True
             return True
         self._stat = stat
-        version = await self._data_version()
+        version = await self._counter()
         moved, self._version = version != self._version, version
         return moved
 
@@ -158,12 +160,14 @@ class SqliteChangeDetector:
                 result.append((st.st_ino, st.st_size, st.st_mtime_ns))
         return tuple(result)
 
-    async def _data_version(self) -> object:
+    async def _counter(self) -> object:
         async with self._lock:
             assert self._connection is not None
             self.queries += 1
             self._last_query = time.monotonic()
-            result = await self._connection.exec_driver_sql("PRAGMA data_version")
+            result = await self._connection.exec_driver_sql(
+                "SELECT version FROM bridge_directory_version WHERE id = 1"
+            )
             version = result.scalar()
             await self._connection.rollback()
             return version

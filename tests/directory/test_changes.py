@@ -281,3 +281,35 @@ async def test_a_replaced_sqlite_file_is_noticed(
         return bool((await call(client, "GET", ext))[1]["displayName"] == "Swapped")
 
     await eventually(swapped)
+
+
+async def test_rows_the_directory_does_not_hold_rebuild_nothing(
+    world: World, seed: Seed, start_bridge: StartBridge
+) -> None:
+    """Another process's (another worker's, another host's) audit rows, allowances and
+    idempotency keys are commits too, one per action: they must not rebuild this process's
+    directory, which costs the more the larger it is."""
+    client = await start_bridge()
+    directory = client.app[directory_key]
+    before = directory.reloads
+    for n in range(20):
+        await seed.sql(
+            "INSERT INTO allowances (key, tokens, updated, rate, burst)"
+            " VALUES (:k, 1.0, 0.0, 1.0, 10.0)",
+            k=f"originate:{n}",
+        )
+        await seed.sql(
+            "INSERT INTO idempotency_keys (account_id, key, fingerprint, started)"
+            " VALUES ('a', :k, 'f', 0.0)",
+            k=f"key-{n}",
+        )
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1.2)  # past the once-a-second look at the database as well
+    assert directory.reloads == before
+    # and a change to the directory still does
+    await seed.sql(
+        "UPDATE extensions SET display_name = 'Moved' WHERE id = :id", id=world.ext["100"]
+    )
+    async with asyncio.timeout(VISIBLE_WITHIN):
+        await directory.wait_for_version(directory.current.version + 1)
+    assert directory.reloads > before
