@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bridge.directory.build import build_snapshot
-from bridge.directory.changes import ChangeDetector, detector_for
+from bridge.directory.changes import ChangeDetector
 from bridge.directory.load import load_rows
+from bridge.directory.postgres_changes import PostgresChangeDetector
 from bridge.directory.snapshot import EMPTY_SNAPSHOT, Snapshot
+from bridge.directory.sqlite_changes import SqliteChangeDetector
 from bridge.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,12 @@ log = logging.getLogger(__name__)
 SnapshotListener = Callable[[Snapshot, Snapshot], None]
 CONFIRMATIONS = 3
 RETRY_SECONDS = 0.5  # while the database is unreachable: one connection attempt each time
+
+
+def detector_for(engine: AsyncEngine) -> ChangeDetector:
+    if engine.dialect.name == "postgresql":
+        return PostgresChangeDetector(engine)
+    return SqliteChangeDetector(engine)
 
 
 class DirectoryService:
