@@ -37,6 +37,7 @@ from bridge.auth import Authenticator
 from bridge.db import create_engine
 from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import EMPTY_SNAPSHOT
+from bridge.event_bodies import originate_result
 from bridge.events import EventHub
 from bridge.idempotency import IdempotencyKeys
 from bridge.keys import (
@@ -57,7 +58,6 @@ from bridge.keys import (
 )
 from bridge.limits import FailedLogins, TokenBuckets
 from bridge.live import LiveState
-from bridge.live_events import originate_result
 from bridge.logs import AccessLog
 from bridge.metrics import Metrics
 from bridge.originates import OriginateTracker

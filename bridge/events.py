@@ -26,9 +26,10 @@ from typing import Any
 from bridge.directory import AccountEntry
 from bridge.directory.service import DirectoryService
 from bridge.directory.snapshot import Snapshot
+from bridge.event_bodies import Visible
 from bridge.limits import TokenBuckets
 from bridge.live import Change, LiveState, ServerLive
-from bridge.live_events import LiveEvents, Visible
+from bridge.live_events import LiveEvents
 
 log = logging.getLogger(__name__)
 
