@@ -1,51 +1,21 @@
-"""The SQL schema admins seed (docs/schema.md), as SQLAlchemy 2 typed models.
-
-Every id, permission id, configuration id and created_at has a database-side default, so an admin
-may INSERT without them. ``migrations/versions`` builds the same schema by hand; a test compares
-the two.
-"""
+"""The directory: the tables admins seed (docs/schema.md), which the bridge reads into its
+snapshot and whose every change it notices (triggers bump ``bridge_directory_version``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.sqltypes import NOW_DEFAULT, UUID_DEFAULT, UtcTimestamp
+from bridge.models.base import Base, created_at_column, flag, uuid_column
+from bridge.sqltypes import UtcTimestamp
 
 # The actions a grant may name: the CHECK constraint below, the CLI's `bridge grant` and the
 # docs follow this one tuple (a new action also needs a migration that widens the constraint).
 GRANT_ACTIONS = ("view", "originate", "dnd", "control", "pause", "all")
 # 'md5': Challenge, then Login with Key = md5(challenge + secret); 'plain': Login with Secret.
 AMI_AUTH_CHECK = "ami_auth IN ('md5', 'plain')"
-
-
-def uuid_column(*, primary_key: bool = False) -> Mapped[str]:
-    return mapped_column(sa.Text, primary_key=primary_key, server_default=UUID_DEFAULT)
-
-
-def created_at_column() -> Mapped[dt.datetime]:
-    return mapped_column(UtcTimestamp, server_default=NOW_DEFAULT)
-
-
-def flag(name: str, default: bool) -> Mapped[bool]:
-    # create_constraint: SQLite stores booleans as integers; only 0 and 1 are booleans.
-    return mapped_column(
-        sa.Boolean(create_constraint=True, name=f"ck_{name}_bool"),
-        server_default=sa.true() if default else sa.false(),
-    )
-
-
-class Base(DeclarativeBase):
-    metadata = sa.MetaData(
-        naming_convention={
-            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
 
 
 class CoreServer(Base):
@@ -214,62 +184,3 @@ DIRECTORY_TABLES = (
     "accounts",
     "grants",
 )
-
-
-class AuditEvent(Base):
-    """One action asked of the API (originate, enableDnd, disableDnd, hangup, transfer, pause,
-    unpause) and how it ended; a refused action (a 4xx) stands for every such refusal of that
-    account, action and outcome within one minute (``attempts`` of them, the first one's
-    details)."""
-
-    __tablename__ = "audit_events"
-    __table_args__ = (sa.Index("ix_audit_events_created_at", "created_at"),)
-
-    id: Mapped[str] = uuid_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = created_at_column()
-    account_id: Mapped[str | None] = mapped_column(sa.Text)
-    account_username: Mapped[str] = mapped_column(sa.Text)
-    source: Mapped[str | None] = mapped_column(sa.Text)
-    core_server_id: Mapped[str] = mapped_column(sa.Text)
-    extension_id: Mapped[str] = mapped_column(sa.Text)
-    extension_number: Mapped[str] = mapped_column(sa.Text)
-    action: Mapped[str] = mapped_column(sa.Text)
-    destination: Mapped[str | None] = mapped_column(sa.Text)
-    outcome: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[int] = mapped_column(sa.Integer)
-    request_id: Mapped[str | None] = mapped_column(sa.Text)
-    ami_action_id: Mapped[str | None] = mapped_column(sa.Text)
-    attempts: Mapped[int] = mapped_column(sa.Integer, server_default="1")
-    # an originate: what became of the call (answered, or failed with a reason), when known
-    call_outcome: Mapped[str | None] = mapped_column(sa.Text)
-    call_reason: Mapped[str | None] = mapped_column(sa.Text)
-
-
-class Allowance(Base):
-    """A token bucket shared by every process of one database (``bridge/allowances.py``):
-    ``tokens`` as of ``updated`` (epoch seconds), refilled at ``rate`` a second up to
-    ``burst``. A row whose bucket would be full again is deleted."""
-
-    __tablename__ = "allowances"
-
-    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
-    tokens: Mapped[float] = mapped_column(sa.Float)
-    updated: Mapped[float] = mapped_column(sa.Float)
-    rate: Mapped[float] = mapped_column(sa.Float)
-    burst: Mapped[float] = mapped_column(sa.Float)
-
-
-class IdempotencyKey(Base):
-    """An ``Idempotency-Key`` an account sent with a POST action (``bridge/idempotency.py``):
-    ``fingerprint`` of its method, path and body, when it was ``started`` (epoch seconds),
-    and once answered its ``status`` (and, for an error, the JSON ``answer``)."""
-
-    __tablename__ = "idempotency_keys"
-    __table_args__ = (sa.Index("ix_idempotency_keys_started", "started"),)
-
-    account_id: Mapped[str] = mapped_column(sa.Text, primary_key=True)
-    key: Mapped[str] = mapped_column(sa.Text, primary_key=True)
-    fingerprint: Mapped[str] = mapped_column(sa.Text)
-    started: Mapped[float] = mapped_column(sa.Float)
-    status: Mapped[int | None] = mapped_column(sa.Integer)
-    answer: Mapped[str | None] = mapped_column(sa.Text)
