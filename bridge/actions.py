@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 
+from bridge.action_values import segment_gone
 from bridge.allowances import SharedAllowances
 from bridge.ami import commands
 from bridge.ami.link import AmiLink
 from bridge.ami.links import LinkRegistry
 from bridge.directory import CoreServerEntry, ExtensionEntry
-from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable, InvalidValue, NotFound
+from bridge.errors import AmiActionFailed, AmiTimeout, AmiUnavailable
 from bridge.limits import Bucket, refuse
 from bridge.live import LiveState
 from bridge.live.channels import ChannelInfo
@@ -22,51 +22,11 @@ from bridge.settings import Settings
 
 log = logging.getLogger("bridge.actions")
 
-DIALABLE = re.compile(r"[0-9A-Za-z*#+]{1,64}")
-_DROPPED = str.maketrans("", "", " -.()")
 DEVICE_STATE_RETRIES = 3
 # Asterisk 22 answers DBDel of a missing key with this error; for disableDnd it is success.
 DBDEL_MISSING = "Database entry could not be deleted"
 # How Asterisk 22 answers Hangup and BlindTransfer of a channel that hung up meanwhile.
 CHANNEL_GONE = ("No such channel", "Channel specified does not exist")
-MAX_REASON = 80
-
-
-def normalize_destination(value: object) -> str:
-    """The dialable form of ``destinationNumber``, or InvalidValue (422)."""
-    if value is None:
-        raise InvalidValue("destinationNumber is required", error_id="destination-missing")
-    if not isinstance(value, str):
-        raise InvalidValue("destinationNumber must be a string", error_id="destination-invalid")
-    number = value.translate(_DROPPED)
-    if not number:
-        raise InvalidValue("destinationNumber is empty", error_id="destination-missing")
-    if not DIALABLE.fullmatch(number):
-        raise InvalidValue(
-            "destinationNumber is not dialable: after dropping spaces, dashes, dots and"
-            " parentheses it must be 1 to 64 of 0-9 A-Z a-z * # +",
-            error_id="destination-invalid",
-        )
-    return number
-
-
-def pause_reason(value: object) -> str:
-    """The optional pause ``reason`` (at most 80 printable characters; "" for none), or
-    InvalidValue (422): it goes into an AMI header and into queue_log."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidValue("reason must be a string", error_id="reason-invalid")
-    if len(value) > MAX_REASON:
-        raise InvalidValue(
-            f"reason is longer than {MAX_REASON} characters", error_id="reason-too-long"
-        )
-    if not value.isprintable():
-        raise InvalidValue(
-            "reason must be printable characters only (no control characters)",
-            error_id="reason-invalid",
-        )
-    return value.strip()
 
 
 class ActionService:
@@ -269,8 +229,3 @@ class ActionService:
                 amiStatus=status,
             )
         return link
-
-
-def segment_gone(segment_id: str) -> NotFound:
-    shown = segment_id if len(segment_id) <= 80 else segment_id[:77] + "..."
-    return NotFound(f"No live call segment {shown}", error_id="call-segment-not-found")

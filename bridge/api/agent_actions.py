@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bridge.access import can_pause
-from bridge.actions import pause_reason
+from bridge.action_values import pause_reason
 from bridge.ami.commands import new_action_id
 from bridge.api.audit import audit_details_key
 from bridge.api.body import json_object

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from bridge import access
-from bridge.actions import segment_gone
+from bridge.action_values import segment_gone
 from bridge.api.render import dumps, json_array, json_body, memoized, page, page_bounds
 from bridge.api.resolve import Target
 from bridge.directory import ExtensionEntry

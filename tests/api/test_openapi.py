@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
-from bridge.actions import normalize_destination
+from bridge.action_values import normalize_destination
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as WS
 from bridge.api.me import PATH as ME
