@@ -21,7 +21,14 @@ from aiohttp import web
 import bridge
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.event_stream import PATH as EVENT_STREAM
-from bridge.api.openapi import components, operations, panel, schemas, stream
+from bridge.api.openapi import (
+    components,
+    operation_schemas,
+    operations,
+    panel,
+    schemas,
+    stream,
+)
 from bridge.api.openapi.grammar import path_parameters, templates
 from bridge.api.openapi.schemas import ref
 from bridge.api.render import dumps, json_body
@@ -91,7 +98,12 @@ def document() -> dict[str, Any]:
                     "description": "[metrics] token, when one is set",
                 },
             },
-            "schemas": {**schemas.SCHEMAS, **stream.EVENT_SCHEMAS, **panel.SCHEMAS},
+            "schemas": {
+                **schemas.SCHEMAS,
+                **operation_schemas.SCHEMAS,
+                **stream.EVENT_SCHEMAS,
+                **panel.SCHEMAS,
+            },
             "parameters": {**components.PARAMETERS, **path_parameters()},
             "headers": components.HEADERS,
             "responses": components.RESPONSES,
