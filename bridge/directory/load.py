@@ -21,17 +21,7 @@ from bridge.directory.build import DirectoryRows
 log = logging.getLogger(__name__)
 
 _TABLES: dict[str, sa.Table] = {
-    name: models.Base.metadata.tables[name]
-    for name in (
-        "core_servers",
-        "licenses",
-        "users",
-        "extensions",
-        "queues",
-        "agents",
-        "accounts",
-        "grants",
-    )
+    name: models.Base.metadata.tables[name] for name in models.DIRECTORY_TABLES
 }
 _UNREADABLE = object()
 
