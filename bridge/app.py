@@ -20,7 +20,7 @@ from bridge.allowances import SharedAllowances
 from bridge.ami.links import LinkRegistry
 from bridge.api.audit import PATH as AUDIT
 from bridge.api.audit import read_audit
-from bridge.api.clients import ClientPolicy
+from bridge.api.clients import ClientPolicy, is_loopback
 from bridge.api.cors import cors_middleware
 from bridge.api.errors import answering, expecting, get_only, unknown_path
 from bridge.api.event_stream import ACCOUNT_MESSAGE_BURST, ACCOUNT_MESSAGES_PER_SECOND, event_stream
@@ -80,7 +80,12 @@ def create_app(settings: Settings) -> web.Application:
     if settings.http.cors_origins:
         middlewares.append(cors_middleware(settings.http.cors_origins))
     app = web.Application(middlewares=middlewares, client_max_size=settings.http.max_body_bytes)
-    clients = ClientPolicy(settings.http.cors_origins, settings.http.trusted_proxies)
+    clients = ClientPolicy(
+        settings.http.cors_origins,
+        settings.http.trusted_proxies,
+        settings.http.allowed_hosts,
+        on_loopback=is_loopback(settings.http.host),
+    )
     answered = answering(metrics_registry, access, clients)
     app[clients_key] = clients
     expect = expecting(answered)

@@ -72,6 +72,8 @@ def test_file_then_environment(tmp_path: Path) -> None:
         ("http = 1\n", {}, "[http] must be a table"),
         ("[http]\ntls_certificate = '/etc/c.pem'\n", {}, "http.tls_key"),
         ("", {"BRIDGE_HTTP_TLS_KEY": "/etc/k.pem"}, "http.tls_certificate"),
+        ("[http]\nallowed_hosts = ['pbx.example.com:8443']\n", {}, "http.allowed_hosts"),
+        ("[http]\nallowed_hosts = ['https://pbx.example.com']\n", {}, "http.allowed_hosts"),
     ],
 )
 def test_bad_keys_and_values_are_named(

@@ -16,6 +16,9 @@ ORIGIN = re.compile(
     r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?"
 )
 
+# a DNS name, as [http] allowed_hosts lists them: letters, digits, hyphens, dots; no port
+HOST_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?\.?")
+
 
 class ConfigError(Exception):
     """The configuration file or environment holds an unknown key or a bad value."""
@@ -30,6 +33,10 @@ class HttpSettings:
     # Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Host are
     # believed; from anyone else those headers are ignored.
     trusted_proxies: tuple[str, ...] = ()
+    # Host names (no port) browsers may call the bridge by, besides addresses, localhost and
+    # single-label names. On loopback, and anywhere once one is listed, a request for another
+    # name is refused (DNS rebinding: bridge.api.clients).
+    allowed_hosts: tuple[str, ...] = ()
     # PEM files; both empty: plain HTTP (bridge.server.tls_context reads them at start-up).
     tls_certificate: str = ""
     tls_key: str = ""
@@ -70,6 +77,12 @@ class HttpSettings:
                 raise ConfigError(
                     f"http.trusted_proxies holds {proxy!r}, which is not an address or network"
                 ) from None
+        for name in self.allowed_hosts:
+            _check(
+                HOST_NAME.fullmatch(name) is not None,
+                "http.allowed_hosts",
+                f"holds {name!r}, which is not a host name like pbx.example.com (no port)",
+            )
         missing = "http.tls_key" if self.tls_certificate else "http.tls_certificate"
         together = bool(self.tls_certificate) == bool(self.tls_key)
         _check(together, missing, "is missing: set both TLS files, or neither for plain HTTP")

@@ -182,3 +182,77 @@ async def test_an_undecodable_origin_is_a_foreign_one(
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 403 "), answer
         assert json.loads(body)["error"] == "origin-forbidden"
+
+
+# -- DNS rebinding -------------------------------------------------------------------------------
+# A page at http://rebind.example:58080 whose name the attacker then points at 127.0.0.1 is, to
+# the browser, the bridge's own origin: its requests carry that Host. On a bridge that listens on
+# loopback, only names that cannot be made to point there are served.
+REBOUND = "rebind.example"
+
+
+async def test_a_rebound_name_is_refused_on_every_path(
+    pbx_world: World, pbx: SimulatedPbx, start_bridge: StartBridge
+) -> None:
+    client = await started(start_bridge, pbx)
+    host = f"{REBOUND}:{client.port}"
+    page = {**ADMIN, "Host": host, "Origin": f"http://{host}"}
+    for method, path in (
+        ("GET", f"{P}/coreServers/{pbx_world.cs}/extensions"),
+        ("POST", f"{ext_path(pbx_world)}/enableDnd"),
+        ("GET", "/healthz"),
+        ("GET", "/openapi.json"),
+        ("GET", "/panel/"),
+        ("GET", f"{P}/me"),
+    ):
+        status, body = await answer(client, method, path, headers=page)
+        assert (status, body["error"]) == (403, "host-forbidden"), path
+        assert "allowed_hosts" in body["message"]
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await client.ws_connect(WS, headers=page)
+    assert refused.value.status == 403
+    # a same-origin GET from the page sends no Origin: the name alone decides
+    status, body = await answer(client, "GET", "/healthz", headers={"Host": host})
+    assert (status, body["error"]) == (403, "host-forbidden")
+    assert pbx.action_count("DBPut") == 0
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "localhost", "LOCALHOST.", "[::1]", "wall.localhost", "switchboard", "10.0.0.7"],
+)
+async def test_addresses_localhost_and_single_label_names_are_served(
+    world: World, start_bridge: StartBridge, host: str
+) -> None:
+    client = await start_bridge()
+    status, _ = await answer(
+        client, "GET", f"{P}/coreServers", headers={**ADMIN, "Host": f"{host}:{client.port}"}
+    )
+    assert status == 200
+
+
+async def test_allowed_hosts_are_served(world: World, start_bridge: StartBridge) -> None:
+    client = await start_bridge(http={"allowed_hosts": ("pbx.example.com",)})
+    for host in ("pbx.example.com", "PBX.Example.COM.", "pbx.example.com:8443"):
+        status, _ = await answer(client, "GET", f"{P}/coreServers", headers={**ADMIN, "Host": host})
+        assert status == 200, host
+    status, body = await answer(client, "GET", "/healthz", headers={"Host": REBOUND})
+    assert (status, body["error"]) == (403, "host-forbidden")
+
+
+async def test_a_trusted_proxy_chooses_the_host(world: World, start_bridge: StartBridge) -> None:
+    client = await start_bridge(http={"trusted_proxies": ("127.0.0.0/8",)})
+    status, _ = await answer(client, "GET", "/healthz", headers={"Host": "pbx.example.com"})
+    assert status == 200
+
+
+async def test_listening_beyond_loopback_serves_any_name_unless_hosts_are_listed(
+    world: World, start_bridge: StartBridge
+) -> None:
+    # the setting only (the test server listens on 127.0.0.1 whatever it says)
+    client = await start_bridge(http={"host": "192.0.2.10"})
+    status, _ = await answer(client, "GET", "/healthz", headers={"Host": "pbx.example.com"})
+    assert status == 200
+    client = await start_bridge(http={"host": "192.0.2.10", "allowed_hosts": ("pbx.example.com",)})
+    status, body = await answer(client, "GET", "/healthz", headers={"Host": REBOUND})
+    assert (status, body["error"]) == (403, "host-forbidden")

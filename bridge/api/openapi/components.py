@@ -25,7 +25,9 @@ ERRORS: dict[int, tuple[str, str]] = {
         "`agent-extension-not-licensed`, `action-forbidden` (no originate, dnd, control or "
         "pause right); "
         "`origin-forbidden`: a browser request from a page at a foreign origin (not the "
-        "bridge's own, not in `[http] cors_origins`), refused before credentials are checked.",
+        "bridge's own, not in `[http] cors_origins`), refused before credentials are checked; "
+        "`host-forbidden`: a request for a host name the bridge does not serve (DNS rebinding: "
+        "not an address, `localhost`, a name without a dot or one in `[http] allowed_hosts`).",
     ),
     404: (
         "NotFound",
