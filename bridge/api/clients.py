@@ -111,7 +111,8 @@ class ClientPolicy:
         if not served and not self.trusts(request.remote):
             raise Forbidden(
                 f"Requests for the host {_shown(_host_name(host))} are not served here; if it"
-                " is this bridge's name, add it to [http] allowed_hosts",
+                " is this bridge's name, add it to [http] allowed_hosts (or list the reverse"
+                " proxy that sends it in [http] trusted_proxies)",
                 error_id="host-forbidden",
             )
 
