@@ -4,15 +4,15 @@ Every key has a default. ``BRIDGE_<SECTION>_<KEY>`` environment variables overri
 An unknown key or a bad value raises :class:`ConfigError` naming it.
 """
 
+from bridge.settings.checks import ConfigError
+from bridge.settings.http import HttpSettings
 from bridge.settings.loading import load_settings
 from bridge.settings.sections import (
     LOG_LEVELS,
     AmiSettings,
-    ConfigError,
     DatabaseSettings,
     DndSettings,
     EventsSettings,
-    HttpSettings,
     LimitsSettings,
     LogSettings,
     MetricsSettings,

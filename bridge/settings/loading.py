@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bridge.settings.sections import ConfigError, Settings
+from bridge.settings.checks import ConfigError
+from bridge.settings.sections import Settings
 
 
 def load_settings(
