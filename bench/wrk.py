@@ -12,9 +12,20 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+# wrk's Lua: each write sends ``depth`` requests on the connection at once (HTTP/1.1
+# pipelining), so that the load costs fewer system calls per request
+PIPELINE = """
+init = function(args)
+  local requests = {}
+  for i = 1, tonumber(args[1]) do requests[i] = wrk.format() end
+  pipelined = table.concat(requests)
+end
+request = function() return pipelined end
+"""
 
 
 @dataclass(frozen=True)
@@ -71,15 +82,21 @@ def run_wrk(
     threads: int = 2,
     cpus: set[int] | None = None,
     server_pids: tuple[int, ...] = (),
+    pipeline: int = 1,
 ) -> WrkResult:
     """``wrk --latency`` for ``seconds`` against ``url`` (after a one-second warm-up run);
-    ``server_pids``: the processes whose CPU time over the run is measured."""
+    ``server_pids``: the processes whose CPU time over the run is measured; ``pipeline``:
+    requests sent at once on each connection (1: one at a time)."""
     command = [require_wrk(), "--latency", f"-t{threads}", f"-c{connections}"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    _wrk([*command, "-d1s", url], cpus)  # warm-up: caches, remembered credentials
-    before = sum(process_cpu_seconds(pid) for pid in server_pids)
-    output, cpu = _wrk([*command, f"-d{seconds:g}s", url], cpus)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(PIPELINE)
+        script.flush()
+        ending = [url] if pipeline == 1 else ["-s", script.name, url, "--", str(pipeline)]
+        _wrk([*command, "-d1s", *ending], cpus)  # warm-up: caches, remembered credentials
+        before = sum(process_cpu_seconds(pid) for pid in server_pids)
+        output, cpu = _wrk([*command, f"-d{seconds:g}s", *ending], cpus)
     server_cpu = sum(process_cpu_seconds(pid) for pid in server_pids) - before
     requests = re.search(r"(\d+) requests in ([\d.]+)(\w+),", output)
     if requests is None:
