@@ -41,9 +41,7 @@ class SqliteChangeDetector:
         # A commit in the same clock tick as the stat() before it, rewriting the WAL from its
         # start (same size), leaves the files' stat unchanged: ask the database itself.
         self._stat = self._files()  # before the query: a later commit moves it again
-        version = await self._counter()
-        moved, self._version = version != self._version, version
-        return moved
+        return await self._counter_moved()
 
     async def write(self, statement: Any, rows: list[dict[str, Any]]) -> None:
         # On the watcher's own connection: one writer at a time in this process.
@@ -90,9 +88,7 @@ class SqliteChangeDetector:
             self.reopen_needed = True
             return True
         self._stat = stat
-        version = await self._counter()
-        moved, self._version = version != self._version, version
-        return moved
+        return await self._counter_moved()
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -109,6 +105,11 @@ class SqliteChangeDetector:
             else:
                 result.append((st.st_ino, st.st_size, st.st_mtime_ns))
         return tuple(result)
+
+    async def _counter_moved(self) -> bool:
+        version = await self._counter()
+        moved, self._version = version != self._version, version
+        return moved
 
     async def _counter(self) -> object:
         async with self._lock:
