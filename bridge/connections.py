@@ -1,12 +1,13 @@
 """How many connections the server holds: a cap per process and per client address, under the
 process's file limit, and one log line per burst of refusals, never one per connection.
 
-A connection past a cap is closed as soon as it is accepted, before anything is read or
-answered: answering it would cost what the cap saves, and a client that holds hundreds of
-sockets is not waiting for an answer. The file limit's soft value is raised to its hard value at
+A connection past a cap is closed by the ``accept()`` that took it (bridge.listener), before
+anything is read or answered: answering it would cost what the cap saves, a client that holds
+hundreds of sockets is not waiting for an answer, and a burst of refused connections never
+holds more than one file at a time. The file limit's soft value is raised to its hard value at
 start-up (:func:`raise_file_limit`), and the default cap leaves a quarter of it (at least 256)
-for the database, the AMI links, log files and connections accepted but not yet refused, so
-that ``accept()`` does not run out of file descriptors. Should it anyway, asyncio's report of
+for the database, the AMI links, log files and what else the process opens, so that
+``accept()`` does not run out of file descriptors. Should it anyway, asyncio's report of
 each failed ``accept()`` (a traceback, thousands a second) becomes one line per burst too
 (:func:`quiet_accept_errors`).
 """
@@ -138,6 +139,7 @@ class ConnectionLimiter:
         self._exempt = exempt
         self.open = 0
         self._by_address: dict[str, int] = {}
+        self._accepted: dict[Any, str] = {}  # peer address: key, admitted at the accept
         self._refusals = BurstLog("refused %d connections in %.1f s")
         self._accept_failures = BurstLog("accept() failed %d times in %.1f s")
 
@@ -156,6 +158,19 @@ class ConnectionLimiter:
         self.open += 1
         self._by_address[key] = held + 1
         return key
+
+    def admit_accepted(self, peer: Any) -> bool:
+        """:meth:`admit` a connection as it is accepted (bridge.listener.GatedSocket), from the
+        peer address ``accept()`` gives; its protocol then :meth:`claim` s the key."""
+        key = self.admit(peer[0] if isinstance(peer, tuple) else "")
+        if key is not None:
+            self._accepted[peer] = key
+        return key is not None
+
+    def claim(self, peer: Any) -> str | None:
+        """The key the connection from ``peer`` was admitted under at the accept, now its
+        protocol's to :meth:`release`; None if it was not admitted there."""
+        return self._accepted.pop(peer, None)
 
     def release(self, key: str) -> None:
         self.open -= 1

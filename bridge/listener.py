@@ -6,15 +6,75 @@ handshake must end within ``[http] header_timeout``: a client that opens TLS con
 nothing holds no more than one that opens plain ones. (asyncio's own TLS server would keep a
 silent handshake for a minute before the HTTP protocol, and its caps, ever saw it.) So the bridge
 listens on plain TCP and starts TLS itself, on each admitted connection.
+
+The caps are applied by the listening socket's ``accept()`` itself (:class:`GatedSocket`): one
+past a cap is closed there and then. asyncio accepts up to 128 connections in one turn of its
+loop and meets each one's protocol two turns later, so a burst refused by the protocols would
+hold hundreds of files at once, and run ``accept()`` out of them under a modest file limit.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import ssl
-from typing import Protocol
+from typing import Any, Protocol
 
+from bridge.connections import ConnectionLimiter
 from bridge.settings import ConfigError, HttpSettings
+
+# Refused connections closed in one accept() call at most; the rest wait for the loop's next turn.
+REFUSALS_PER_ACCEPT = 256
+
+
+class GatedSocket(socket.socket):
+    """A listening socket whose ``accept()`` counts each connection against ``connections``
+    and closes one past a cap at once, handing asyncio only those admitted."""
+
+    __slots__ = ("connections",)
+
+    def __init__(self, connections: ConnectionLimiter, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections = connections
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        for _ in range(REFUSALS_PER_ACCEPT):
+            # BlockingIOError once none is waiting: asyncio then ends its turn of accepts
+            fd, peer = self._accept()  # type: ignore[attr-defined]  # socket.accept's own step
+            if self.connections.admit_accepted(peer):
+                return socket.socket(self.family, self.type, self.proto, fileno=fd), peer
+            os.close(fd)
+        raise BlockingIOError
+
+
+def gated(sock: socket.socket, connections: ConnectionLimiter) -> GatedSocket:
+    """``sock`` (bound, not yet listening) as a :class:`GatedSocket`; ``sock`` is detached."""
+    return GatedSocket(connections, sock.family, sock.type, sock.proto, fileno=sock.detach())
+
+
+def listening_sockets(
+    host: str, port: int, connections: ConnectionLimiter, reuse_port: bool = False
+) -> list[GatedSocket]:
+    """Bound sockets for ``host`` (every address it resolves to, as asyncio's create_server
+    binds them) and ``port``. OSError if one cannot be bound; none is left open then."""
+    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    bound: list[GatedSocket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(found):
+            sock = GatedSocket(connections, family, kind, proto)
+            bound.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if reuse_port:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+    except OSError:
+        for sock in bound:
+            sock.close()
+        raise
+    return bound
 
 
 class GatedHandler(Protocol):

@@ -24,7 +24,7 @@ from bridge.auth import FIRST_ACCOUNT_HINT
 from bridge.connections import quiet_accept_errors, raise_file_limit
 from bridge.db import database_problem
 from bridge.keys import directory_key
-from bridge.listener import tls_context
+from bridge.listener import listening_sockets, tls_context
 from bridge.logs import reopen_logs
 from bridge.server import BridgeRunner
 from bridge.settings import ConfigError, Settings
@@ -64,12 +64,16 @@ async def serve(settings: Settings, worker: Worker | None = None) -> int:
         loop.add_signal_handler(signum, stop.set)
     loop.add_signal_handler(signal.SIGHUP, reopen_logs)
     try:
-        # plain TCP: the runner's connections negotiate TLS themselves (bridge.listener)
-        site = web.TCPSite(
-            runner, settings.http.host, settings.http.port, reuse_port=worker is not None
-        )
+        # plain TCP, capped at the accept: the connections negotiate TLS themselves
+        # (bridge.listener)
         try:
-            await site.start()
+            for sock in listening_sockets(
+                settings.http.host,
+                settings.http.port,
+                runner.connections,
+                reuse_port=worker is not None,
+            ):
+                await web.SockSite(runner, sock).start()
         except OSError as exc:
             where = f"{settings.http.host}:{settings.http.port}"
             print(f"bridge: cannot listen on {where}: {exc.strerror}", file=sys.stderr)

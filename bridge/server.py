@@ -83,9 +83,11 @@ class JsonErrorRequestHandler(RequestHandler):
 
     def admit(self, transport: asyncio.BaseTransport) -> bool:
         """Count the connection against the caps (bridge.listener does, before anything
-        else); False: refused."""
+        else), unless its listening socket did as it accepted it; False: refused."""
         peer = transport.get_extra_info("peername")
-        self._client = self._connections.admit(peer[0] if isinstance(peer, tuple) else "")
+        self._client = self._connections.claim(peer)
+        if self._client is None:  # from a listening socket that is not the bridge's own
+            self._client = self._connections.admit(peer[0] if isinstance(peer, tuple) else "")
         return self._client is not None
 
     def release(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer, get_port_socket
 from aiohttp.web_runner import BaseRunner
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bridge import migrate
 from bridge.app import create_app
 from bridge.db import create_engine
+from bridge.listener import gated
 from bridge.server import BridgeRunner
 from bridge.settings import Settings
 from tests.support import Seed
@@ -167,9 +170,17 @@ class BridgeTestServer(TestServer):
     ``bridge serve`` runs it: a handler goes on when its client goes away (aiohttp's test server
     would cancel it)."""
 
+    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        super().__init__(app, socket_factory=self._gated_socket, **kwargs)
+
     async def _make_runner(self, **kwargs: Any) -> BaseRunner:
         kwargs["handler_cancellation"] = False
         return BridgeRunner(self.app, **kwargs)
+
+    def _gated_socket(self, host: str, port: int, family: socket.AddressFamily) -> socket.socket:
+        """The caps applied at the accept, as ``bridge serve``'s listening sockets do."""
+        assert isinstance(self.runner, BridgeRunner)
+        return gated(get_port_socket(host, port, family), self.runner.connections)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,38 @@ async def test_a_client_holding_more_sockets_than_the_file_limit_leaves_the_serv
     assert 1 <= text.count("refusing connections: ") <= 3
     assert "(cap 20 per address)" in text
     assert re.search(r"refused \d+ connections in [\d.]+ s", text)
+
+
+async def test_a_burst_past_the_cap_is_refused_as_it_is_accepted(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Connections queued while the server was busy (here: stopped) and then accepted in one
+    go: those past the cap are closed by the accept itself, so a burst larger than what the
+    file limit leaves over never runs ``accept()`` out of files. (Refused a step later, by the
+    connection's protocol, a burst of 120 held 120 files at once, more than the limit of 100.)"""
+    async with serving(
+        database_url,
+        tmp_path,
+        100,
+        BRIDGE_HTTP_MAX_CONNECTIONS_PER_ADDRESS="10",
+        BRIDGE_HTTP_HEADER_TIMEOUT="30",  # the ones let in stay open while the test runs
+    ) as (port, log, process):
+        process.send_signal(signal.SIGSTOP)
+        try:
+            idle = await open_idle(port, 120)  # the kernel queues them (the backlog is 128)
+        finally:
+            process.send_signal(signal.SIGCONT)
+        try:
+            assert len(idle) == 120
+            async with asyncio.timeout(10):
+                await poll_until(lambda: sum(r.at_eof() for r, _ in idle) >= 110)
+            assert (await healthz_from_elsewhere(port)).startswith(b"HTTP/1.1 200 ")
+        finally:
+            for _, writer in idle:
+                writer.close()
+    text = log.read_text()
+    assert "Traceback" not in text and "accept()" not in text
+    assert "(cap 10 per address)" in text
 
 
 async def test_accept_running_out_of_files_is_logged_once_per_burst(
