@@ -7,6 +7,7 @@ import asyncio
 import logging
 import re
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from bridge.connections import (
     address_key,
     default_max_connections,
 )
+from bridge.listener import listening_sockets
 from tests.support import poll_until
 from tests.test_serve import serving
 
@@ -121,6 +123,29 @@ async def test_a_burst_past_the_cap_is_refused_as_it_is_accepted(
     text = log.read_text()
     assert "Traceback" not in text and "accept()" not in text
     assert "(cap 10 per address)" in text
+
+
+async def test_the_listening_socket_admits_at_the_accept_and_closes_the_rest() -> None:
+    limiter = ConnectionLimiter(max_connections=10, per_address=2)
+    (listening,) = listening_sockets("127.0.0.1", 0, limiter)
+    with listening:
+        listening.listen(8)
+        listening.setblocking(False)
+        clients = [socket.create_connection(listening.getsockname()) for _ in range(5)]
+        try:
+            admitted = [listening.accept(), listening.accept()]
+            with pytest.raises(BlockingIOError):  # the other three closed, none left waiting
+                listening.accept()
+            for conn, peer in admitted:
+                assert limiter.claim(peer) == "127.0.0.1" and limiter.claim(peer) is None
+                conn.close()
+            assert limiter.open == 2  # released by the connections' protocols, not here
+            for client in clients[2:]:
+                client.settimeout(5)
+                assert client.recv(1) == b""  # closed without a byte
+        finally:
+            for client in clients:
+                client.close()
 
 
 async def test_accept_running_out_of_files_is_logged_once_per_burst(
