@@ -57,6 +57,13 @@ async def healthz_from_elsewhere(port: int) -> bytes:
             writer.close()
 
 
+async def all_but_closed_by_server(connections: list[Connection], kept: int) -> None:
+    """Wait until the server has closed all but ``kept`` of ``connections``, without a byte
+    (nothing is read here: at_eof() is an end of stream with nothing before it)."""
+    async with asyncio.timeout(10):
+        await poll_until(lambda: sum(r.at_eof() for r, _ in connections) >= len(connections) - kept)
+
+
 async def all_closed_by_server(connections: list[Connection]) -> None:
     async with asyncio.timeout(10):
         for reader, _ in connections:
@@ -79,10 +86,7 @@ async def test_a_client_holding_more_sockets_than_the_file_limit_leaves_the_serv
         try:
             assert len(idle) == IDLE
             assert (await healthz_from_elsewhere(port)).startswith(b"HTTP/1.1 200 ")
-            # those past the cap are closed at once, without a byte (nothing was read here:
-            # at_eof() is an end of stream with nothing before it)
-            async with asyncio.timeout(10):
-                await poll_until(lambda: sum(r.at_eof() for r, _ in idle) >= IDLE - 20)
+            await all_but_closed_by_server(idle, 20)  # those past the cap, at once
         finally:
             for _, writer in idle:
                 writer.close()
@@ -114,8 +118,7 @@ async def test_a_burst_past_the_cap_is_refused_as_it_is_accepted(
             process.send_signal(signal.SIGCONT)
         try:
             assert len(idle) == 120
-            async with asyncio.timeout(10):
-                await poll_until(lambda: sum(r.at_eof() for r, _ in idle) >= 110)
+            await all_but_closed_by_server(idle, 10)
             assert (await healthz_from_elsewhere(port)).startswith(b"HTTP/1.1 200 ")
         finally:
             for _, writer in idle:

@@ -13,8 +13,14 @@ import pytest
 from bridge.listener import tls_context
 from bridge.settings import ConfigError, HttpSettings
 from tests.commands.run import bridge
-from tests.support import free_port, poll_until
-from tests.test_connections import FILE_LIMIT, IDLE, all_closed_by_server, open_idle
+from tests.support import free_port
+from tests.test_connections import (
+    FILE_LIMIT,
+    IDLE,
+    all_but_closed_by_server,
+    all_closed_by_server,
+    open_idle,
+)
 from tests.test_serve import serving
 from tests.tls import TestCa
 from tests.world import World
@@ -129,8 +135,7 @@ async def test_silent_tls_connections_count_against_the_caps_and_time_out(
         idle = await open_idle(port, IDLE)
         try:
             # past the per-address cap: closed at once, before any TLS
-            async with asyncio.timeout(10):
-                await poll_until(lambda: sum(r.at_eof() for r, _ in idle) >= len(idle) - 20)
+            await all_but_closed_by_server(idle, 20)
             elsewhere = aiohttp.TCPConnector(local_addr=("127.0.0.2", 0))
             async with (
                 aiohttp.ClientSession(connector=elsewhere) as session,
