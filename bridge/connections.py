@@ -85,6 +85,11 @@ def address_key(host: str) -> str:
     return str(address)
 
 
+def peer_host(peer: Any) -> str:
+    """The host of a peer address as ``accept()`` or a transport gives it ("" if none)."""
+    return peer[0] if isinstance(peer, tuple) else ""
+
+
 class BurstLog:
     """One warning when a burst of like events starts, one when it ends (no event for
     ``quiet`` seconds) with how many there were; nothing per event."""
@@ -162,7 +167,7 @@ class ConnectionLimiter:
     def admit_accepted(self, peer: Any) -> bool:
         """:meth:`admit` a connection as it is accepted (bridge.listener.GatedSocket), from the
         peer address ``accept()`` gives; its protocol then :meth:`claim` s the key."""
-        key = self.admit(peer[0] if isinstance(peer, tuple) else "")
+        key = self.admit(peer_host(peer))
         if key is not None:
             self._accepted[peer] = key
         return key is not None

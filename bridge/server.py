@@ -28,7 +28,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from bridge.api.errors import answering, answering_protocol_errors, not_a_path
-from bridge.connections import ConnectionLimiter, file_limit, max_connections
+from bridge.connections import ConnectionLimiter, file_limit, max_connections, peer_host
 from bridge.keys import access_log_key, clients_key, metrics_key, settings_key
 from bridge.listener import AdmissionGate
 
@@ -87,7 +87,7 @@ class JsonErrorRequestHandler(RequestHandler):
         peer = transport.get_extra_info("peername")
         self._client = self._connections.claim(peer)
         if self._client is None:  # from a listening socket that is not the bridge's own
-            self._client = self._connections.admit(peer[0] if isinstance(peer, tuple) else "")
+            self._client = self._connections.admit(peer_host(peer))
         return self._client is not None
 
     def release(self) -> None:
